@@ -1,0 +1,3 @@
+from openapi_tool.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""KCL names: escaping of attribute names, safe schema names, package and file names."""
+
+from __future__ import annotations
+
+import re
+
+KEYWORDS = frozenset(
+    "True False None Undefined import and or in is not as if else elif for schema mixin "
+    "protocol check assert all any map filter lambda rule type".split()
+)
+"""Words that must be written `$word` where KCL would read them as syntax."""
+
+BUILTIN_NAMES = frozenset(
+    "str int float bool any list dict len isunique multiplyof typeof option print abs all_true "
+    "any_true bin hex oct ord sorted range max min sum pow round zip int float isnullish "
+    "regex units manifests yaml json base64 math datetime net file crypto".split()
+)
+"""Names a generated schema or import alias must not take."""
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NON_WORD = re.compile(r"[^A-Za-z0-9_]+")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def attribute_name(name: str) -> str:
+    """How an attribute is written in a schema or config: plain, `$keyword` or quoted."""
+    if IDENTIFIER.match(name):
+        return "$" + name if name in KEYWORDS else name
+    return string_literal(name)
+
+
+def identifier(text: str, fallback: str) -> str:
+    """A plain identifier made from `text` (dashes, dots and other marks become `_`)."""
+    ident = _NON_WORD.sub("_", text).strip("_") or fallback
+    if ident[0].isdigit():
+        ident = fallback[0] + ident
+    return ident
+
+
+def schema_name(name: str) -> str:
+    """A schema name that KCL treats as a plain schema (not a protocol or mixin) nor a builtin."""
+    ident = identifier(name, "Schema")
+    ident = ident[0].upper() + ident[1:]
+    if ident.endswith(("Protocol", "Mixin")) or ident in KEYWORDS or ident in BUILTIN_NAMES:
+        ident += "Schema"
+    return ident
+
+
+def package_part(part: str) -> str:
+    """One directory of a package path: `cert-manager.io` -> `cert_manager_io`."""
+    ident = identifier(part, "p").lower() if part != part.lower() else identifier(part, "p")
+    return ident + "_" if ident in KEYWORDS or ident in BUILTIN_NAMES else ident
+
+
+def snake_case(name: str) -> str:
+    """`StatefulSetSpec` -> `stateful_set_spec` (file names, as the published k8s module)."""
+    return _CAMEL_BOUNDARY.sub("_", name).lower()
+
+
+def string_literal(value: str) -> str:
+    """A double-quoted KCL string that evaluates to exactly `value`."""
+    out = ['"']
+    for index, char in enumerate(value):
+        if char == "$":
+            out.append("\\$" if value[index + 1 : index + 2] == "{" else "$")
+            continue
+        out.append(_ESCAPES.get(char) or (char if char.isprintable() or char == " " else _escape_code(char)))
+    out.append('"')
+    return "".join(out)
+
+
+def _escape_code(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}

@@ -1,0 +1,176 @@
+"""Render a model as a KCL module: a `kcl.mod` and one file per schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import jinja2
+
+from openapi_tool import __version__
+from openapi_tool.kcl.docs import attribute_doc, docstring, escape_doc
+from openapi_tool.kcl.layout import Placement, place_schemas
+from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, identifier, string_literal
+from openapi_tool.kcl.types import referenced_keys, type_expr
+from openapi_tool.kcl.values import fits, literal
+from openapi_tool.model import AnyType, Model, Property, Schema
+from openapi_tool.resources import data_dir
+
+EXTERNAL_PACKAGE = "k8s"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to render: module name, templates, and an external k8s module to depend on."""
+
+    module_name: str
+    templates: Path | None = None
+    k8s_module: str | None = None
+    """Path (relative to the output) of a module named `k8s` that replaces the bundled copy."""
+
+
+@dataclass
+class Attribute:
+    name: str
+    type: str
+    optional: bool
+    default: str | None
+
+
+@dataclass
+class SchemaView:
+    name: str
+    doc: str
+    attributes: list[Attribute]
+    index_signature: str | None
+    checks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileView:
+    package: str
+    source: str
+    imports: list[tuple[str, str]]
+    schema: SchemaView
+
+
+def environment(templates: Path | None) -> jinja2.Environment:
+    """Jinja2 environment: user templates first, the bundled ones for the rest."""
+    loaders: list[jinja2.BaseLoader] = []
+    if templates is not None:
+        loaders.append(jinja2.FileSystemLoader(str(templates)))
+    loaders.append(jinja2.FileSystemLoader(str(data_dir("templates"))))
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+
+
+def render_module(
+    model: Model,
+    options: Options,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> dict[str, str]:
+    """Relative path -> file text for the whole module."""
+    env = environment(options.templates)
+    schemas = model.by_key()
+    placements = place_schemas(model)
+    schema_template = env.get_template("schema.k.j2")
+    files: dict[str, str] = {}
+    for count, schema in enumerate(model.schemas, 1):
+        progress(count, len(model.schemas), "rendering schemas")
+        placement = placements[schema.key]
+        if options.k8s_module and placement.package[0] == EXTERNAL_PACKAGE:
+            continue
+        view = _file_view(schema, placement, placements, schemas, warn)
+        files["/".join(placement.package + (placement.file,))] = schema_template.render(file=view, version=__version__)
+    files["kcl.mod"] = env.get_template("kcl.mod.j2").render(
+        name=string_literal(options.module_name),
+        k8s_path=string_literal(options.k8s_module) if options.k8s_module else None,
+    )
+    return dict(sorted(files.items()))
+
+
+def _file_view(
+    schema: Schema,
+    placement: Placement,
+    placements: dict[str, Placement],
+    schemas: dict[str, Schema],
+    warn: Callable[[str], None],
+) -> FileView:
+    attribute_names = {p.name for p in schema.properties}
+    package_names = {p.name for p in placements.values() if p.package == placement.package}
+    reserved = {n.casefold() for n in attribute_names | package_names | KEYWORDS | BUILTIN_NAMES}
+    aliases: dict[tuple[str, ...], str] = {}
+    for prop in schema.properties:
+        for key in referenced_keys(prop.type):
+            target = placements[key].package
+            if target != placement.package and target not in aliases:
+                aliases[target] = _alias(target, reserved)
+    if schema.additional is not None:
+        for key in referenced_keys(schema.additional):
+            target = placements[key].package
+            if target != placement.package and target not in aliases:
+                aliases[target] = _alias(target, reserved)
+
+    def ref_name(key: str) -> str:
+        target = placements[key]
+        if target.package == placement.package:
+            return target.name
+        return f"{aliases[target.package]}.{target.name}"
+
+    attributes, docs = [], []
+    for prop in schema.properties:
+        kcl_type = type_expr(prop.type, ref_name)
+        default = _default(prop, schemas, schema, warn)
+        optional = not prop.required or prop.nullable
+        attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default))
+        docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
+    return FileView(
+        package=placement.import_path,
+        source=escape_doc(Path(schema.source.file).name + (f"#{schema.source.pointer}" if schema.source.pointer else "")),
+        imports=sorted((".".join(pkg), alias) for pkg, alias in aliases.items()),
+        schema=SchemaView(
+            name=placement.name,
+            doc=docstring(schema.doc, docs),
+            attributes=attributes,
+            index_signature=_index_signature(schema, ref_name),
+        ),
+    )
+
+
+def _alias(package: tuple[str, ...], reserved: set[str]) -> str:
+    """`("api", "core", "v1")` -> `corev1`; never a name the file already uses."""
+    candidate = identifier("".join(package[-2:]), "pkg")
+    n, alias = 1, candidate
+    while alias.casefold() in reserved:
+        n += 1
+        alias = f"{candidate}{n}"
+    reserved.add(alias.casefold())
+    return alias
+
+
+def _default(prop: Property, schemas: dict[str, Schema], owner: Schema, warn: Callable[[str], None]) -> str | None:
+    if not prop.has_default:
+        return None
+    if prop.default is None or not fits(prop.default, prop.type, schemas):
+        warn(f"{prop.source}: default {prop.default!r} does not fit the type of {owner.name}.{prop.name}; left out")
+        return None
+    return literal(prop.default)
+
+
+def _index_signature(schema: Schema, ref_name: Callable[[str], str]) -> str | None:
+    if schema.preserve_unknown:
+        return "any"
+    if schema.additional is None:
+        return None
+    value_type = type_expr(schema.additional, ref_name)
+    if all(type_expr(p.type, ref_name) == value_type for p in schema.properties):
+        return value_type
+    return type_expr(AnyType(), ref_name)

@@ -1,0 +1,40 @@
+"""IR types to KCL type expressions."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from openapi_tool.kcl.values import literal
+from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Type, UnionType
+
+
+def type_expr(type_: Type, ref_name: Callable[[str], str]) -> str:
+    """`[str]`, `{str:int | str}`, `"TCP" | "UDP"`, `metav1.ObjectMeta`..."""
+    if isinstance(type_, Primitive):
+        return type_.name
+    if isinstance(type_, AnyType):
+        return "any"
+    if isinstance(type_, ListType):
+        return f"[{type_expr(type_.items, ref_name)}]"
+    if isinstance(type_, MapType):
+        return f"{{str:{type_expr(type_.values, ref_name)}}}"
+    if isinstance(type_, Ref):
+        return ref_name(type_.key)
+    if isinstance(type_, UnionType):
+        return " | ".join(type_expr(m, ref_name) for m in type_.members)
+    if isinstance(type_, LiteralType):
+        return " | ".join(literal(v) for v in type_.values)
+    raise TypeError(f"not an IR type: {type_!r}")
+
+
+def referenced_keys(type_: Type) -> list[str]:
+    """Keys of the schemas a type refers to, in order of appearance."""
+    if isinstance(type_, Ref):
+        return [type_.key]
+    if isinstance(type_, ListType):
+        return referenced_keys(type_.items)
+    if isinstance(type_, MapType):
+        return referenced_keys(type_.values)
+    if isinstance(type_, UnionType):
+        return [k for m in type_.members for k in referenced_keys(m)]
+    return []

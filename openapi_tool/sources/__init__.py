@@ -1,0 +1,55 @@
+"""Front ends: each reads one input kind and feeds the shared `ModelBuilder`."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from openapi_tool.errors import InputError
+from openapi_tool.loader import Document, read_documents
+from openapi_tool.model import Model, Ref
+from openapi_tool.resources import bundled_meta_spec
+from openapi_tool.sources.builder import ModelBuilder
+from openapi_tool.sources.crd import add_crds
+from openapi_tool.sources.definitions import DefinitionSet
+from openapi_tool.sources.jsonschema import add_jsonschema_bundle, is_jsonschema_bundle
+from openapi_tool.sources.openapi3 import add_openapi3, is_openapi3
+from openapi_tool.sources.swagger import add_swagger, is_swagger
+
+OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+BUNDLED_PACKAGE = "k8s"
+"""CRD modules type `metadata` with ObjectMeta from this package root (bundled or a path dependency)."""
+
+
+def spec_kind(document: Document) -> str:
+    if is_swagger(document):
+        return "swagger"
+    if is_openapi3(document):
+        return "openapi3"
+    if is_jsonschema_bundle(document):
+        return "jsonschema"
+    raise InputError(document.file, "", "not a swagger 2.0, OpenAPI 3 or JSON Schema document")
+
+
+def build_model(crd_paths: list[str], spec_paths: list[str], warn: Callable[[str], None]) -> Model:
+    """Read all inputs and return one model of everything they define."""
+    builder = ModelBuilder()
+    if crd_paths:
+        meta = DefinitionSet(package_prefix=(BUNDLED_PACKAGE,), key_prefix=BUNDLED_PACKAGE + ":")
+        meta.add(next(read_documents([str(bundled_meta_spec())])), "definitions")
+        meta.build(builder, [OBJECT_META])
+        builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
+        if not add_crds(read_documents(crd_paths), builder, warn):
+            warn("no CustomResourceDefinition found in " + ", ".join(crd_paths))
+    if spec_paths:
+        definitions = DefinitionSet()
+        for document in read_documents(spec_paths):
+            kind = spec_kind(document)
+            if kind == "swagger":
+                add_swagger(document, definitions)
+            elif kind == "openapi3":
+                builder.zero_defaults_unset = True
+                add_openapi3(document, definitions)
+            else:
+                add_jsonschema_bundle(document, definitions)
+        definitions.build(builder)
+    return builder.model()

@@ -1,0 +1,453 @@
+"""Turn JSON Schema nodes (OpenAPI v2/v3, CRD, JSON Schema) into IR types and schemas.
+
+Every front end feeds its nodes through one `ModelBuilder`, which owns the Kubernetes
+meanings (int-or-string, quantities, preserve-unknown-fields, embedded resources,
+nullable), the lifting of inline objects into named schemas, and their naming.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from openapi_tool.errors import InputError
+from openapi_tool.model import (
+    EMPTY_CONSTRAINTS,
+    AnyType,
+    Constraints,
+    GroupVersionKind,
+    ListType,
+    LiteralType,
+    MapType,
+    Model,
+    Primitive,
+    Property,
+    Ref,
+    Schema,
+    Source,
+    Type,
+    UnionType,
+    Validation,
+)
+
+INT_OR_STRING = UnionType((Primitive("int"), Primitive("str")))
+QUANTITY = UnionType((Primitive("int"), Primitive("float"), Primitive("str")))
+ANY_MAP = MapType(AnyType())
+
+_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def pointer_join(pointer: str, *parts: Any) -> str:
+    """Append JSON pointer segments, escaping `~` and `/`."""
+    for part in parts:
+        pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
+    return pointer
+
+
+def camel(name: str) -> str:
+    """`privateKey` -> `PrivateKey`, `x-foo.bar` -> `XFooBar`; stable for any input."""
+    words = _WORD.findall(name)
+    return "".join(w[:1].upper() + w[1:] for w in words)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a node sits: its file and pointer, and the package and name to lift into."""
+
+    file: str
+    pointer: str
+    package: tuple[str, ...]
+    name: str
+
+    def at(self, *parts: Any, name: str | None = None) -> "Place":
+        return Place(self.file, pointer_join(self.pointer, *parts), self.package, name or self.name)
+
+    def source(self) -> Source:
+        return Source(self.file, self.pointer)
+
+
+RefResolver = Callable[[str, Place], tuple[str, Any, Place]]
+"""Maps a `$ref` string to (definition key, definition node, definition place)."""
+
+
+class ModelBuilder:
+    """Accumulates schemas from any number of documents into one `Model`."""
+
+    def __init__(self, object_meta: Type | None = None) -> None:
+        self.schemas: dict[str, Schema] = {}
+        self._names: dict[tuple[str, ...], dict[str, str]] = {}
+        self._ref_types: dict[str, Type] = {}
+        self._resolving: set[str] = set()
+        self._path: set[int] = set()
+        self.object_meta = object_meta or ANY_MAP
+        self.resolve_ref: RefResolver | None = None
+        self.zero_defaults_unset = False
+
+    # --- naming ----------------------------------------------------------------------
+
+    def reserve(self, package: tuple[str, ...], name: str, key: str) -> str:
+        """Claim `name` in `package` for `key`; a taken name gets a numeric suffix."""
+        taken = self._names.setdefault(package, {})
+        candidate, n = name or "Schema", 1
+        while taken.get(candidate.casefold(), key) != key:
+            n += 1
+            candidate = f"{name}{n}"
+        taken[candidate.casefold()] = key
+        return candidate
+
+    # --- entry points ----------------------------------------------------------------
+
+    def add_object(
+        self,
+        node: Any,
+        place: Place,
+        key: str | None = None,
+        gvk: GroupVersionKind | None = None,
+        resource: bool = False,
+    ) -> Ref:
+        """Lift an object node into a named schema and return a reference to it.
+
+        `resource` marks a resource root (a CRD version's schema): absent apiVersion,
+        kind and metadata are added.
+        """
+        key = key or "/".join(place.package) + ":" + place.name
+        if key in self.schemas:
+            return Ref(key)
+        name = self.reserve(place.package, place.name, key)
+        place = Place(place.file, place.pointer, place.package, name)
+        node = node if isinstance(node, dict) else {}
+        self.schemas[key] = Schema(key=key, package=place.package, name=name)  # placeholder for cycles
+        self.schemas[key] = self._build_schema(node, place, key, gvk, resource)
+        return Ref(key)
+
+    def model(self) -> Model:
+        return Model(tuple(self.schemas.values()))
+
+    # --- schemas ---------------------------------------------------------------------
+
+    def _build_schema(
+        self, node: dict, place: Place, key: str, gvk: GroupVersionKind | None, resource: bool
+    ) -> Schema:
+        props_node = node.get("properties") or {}
+        if not isinstance(props_node, dict):
+            raise InputError(place.file, place.pointer + "/properties", "`properties` must be a mapping")
+        required = _string_set(node.get("required"), place.at("required"))
+        embedded = bool(node.get("x-kubernetes-embedded-resource"))
+        properties = [
+            self._property(str(name), sub, place.at("properties", name, name=place.name + camel(str(name))), str(name) in required)
+            for name, sub in props_node.items()
+        ]
+        if gvk or resource or embedded:
+            properties = self._resource_properties(properties, gvk, place, add_missing=resource or embedded)
+        additional: Type | None = None
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict) and props_node:
+            additional, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
+        preserve = bool(node.get("x-kubernetes-preserve-unknown-fields")) or extra is True
+        return Schema(
+            key=key,
+            package=place.package,
+            name=place.name,
+            doc=_doc(node),
+            properties=tuple(properties),
+            additional=additional,
+            preserve_unknown=preserve,
+            embedded_resource=embedded,
+            gvk=gvk,
+            constraints=constraints_of(node, place),
+            source=place.source(),
+        )
+
+    def _resource_properties(
+        self, properties: list[Property], gvk: GroupVersionKind | None, place: Place, add_missing: bool
+    ) -> list[Property]:
+        """Pin apiVersion/kind to the resource's GVK and type a bare metadata as ObjectMeta.
+
+        With `add_missing` (CRD roots, embedded resources) absent ones are added too.
+        """
+        by_name = {p.name: p for p in properties}
+        pinned: dict[str, Property] = {}
+        for field, value in (("apiVersion", gvk and gvk.api_version), ("kind", gvk and gvk.kind)):
+            old = by_name.get(field)
+            doc = old.doc if old else ""
+            source = old.source if old else place.source()
+            if value:
+                pinned[field] = Property(field, LiteralType((value,)), True, False, value, True, doc or _STANDARD_DOCS[field], source=source)
+            elif old is None and add_missing:
+                pinned[field] = Property(field, Primitive("str"), doc=_STANDARD_DOCS[field], source=source)
+        meta = by_name.get("metadata")
+        if (meta is None and add_missing) or (meta is not None and meta.type in (ANY_MAP, AnyType())):
+            pinned["metadata"] = Property(
+                "metadata",
+                self.object_meta,
+                required=meta.required if meta else False,
+                doc=(meta.doc if meta and meta.doc else _STANDARD_DOCS["metadata"]),
+                source=meta.source if meta else place.source(),
+            )
+        head = [pinned.pop(n) if n in pinned else by_name[n] for n in ("apiVersion", "kind", "metadata") if n in pinned or n in by_name]
+        rest = [p for p in properties if p.name not in ("apiVersion", "kind", "metadata")]
+        return head + rest
+
+    def _property(self, name: str, node: Any, place: Place, required: bool) -> Property:
+        if not isinstance(node, dict):
+            raise InputError(place.file, place.pointer, "a property schema must be a mapping")
+        type_, nullable = self.type_of(node, place)
+        has_default = "default" in node and not (self.zero_defaults_unset and _is_zero(node["default"]))
+        return Property(
+            name=name,
+            type=type_,
+            required=required,
+            nullable=nullable,
+            default=node.get("default") if has_default else None,
+            has_default=has_default,
+            doc=_doc(node),
+            constraints=constraints_of(node, place),
+            source=place.source(),
+        )
+
+    # --- types -----------------------------------------------------------------------
+
+    def type_of(self, node: Any, place: Place) -> tuple[Type, bool]:
+        """The IR type of a schema node, and whether it accepts null."""
+        if not isinstance(node, dict):
+            if node is True or node == {}:
+                return AnyType(), True
+            raise InputError(place.file, place.pointer, "a schema must be a mapping")
+        marker = id(node)
+        if marker in self._path:
+            raise InputError(place.file, place.pointer, "the schema contains itself (a recursive YAML alias)")
+        self._path.add(marker)
+        try:
+            return self._type_of(node, place)
+        finally:
+            self._path.discard(marker)
+
+    def _type_of(self, node: dict, place: Place) -> tuple[Type, bool]:
+        types = node.get("type")
+        type_list = types if isinstance(types, list) else [types] if isinstance(types, str) else []
+        nullable = bool(node.get("nullable")) or "null" in type_list
+        type_list = [t for t in type_list if t != "null"]
+        if node.get("x-kubernetes-int-or-string") or node.get("format") == "int-or-string":
+            return INT_OR_STRING, nullable
+        if "$ref" in node:
+            return self.ref_type(node["$ref"], place.at("$ref")), nullable
+        all_of = node.get("allOf")
+        if not type_list and isinstance(all_of, list) and len(all_of) == 1 and not node.get("properties"):
+            inner, inner_null = self.type_of(all_of[0], place.at("allOf", 0))
+            return inner, nullable or inner_null
+        if not type_list:
+            alternatives = node.get("anyOf") or node.get("oneOf")
+            if isinstance(alternatives, list) and alternatives and all(_is_typed(a) for a in alternatives):
+                return self._union(alternatives, place, "anyOf" if "anyOf" in node else "oneOf", nullable)
+            if node.get("properties") or node.get("x-kubernetes-embedded-resource"):
+                type_list = ["object"]
+            elif "items" in node:
+                type_list = ["array"]
+            else:
+                return AnyType(), True
+        if len(type_list) > 1:
+            members = [self._single_type(t, node, place) for t in type_list]
+            return _flatten_union(members), nullable
+        return self._single_type(type_list[0], node, place), nullable
+
+    def _union(self, alternatives: list, place: Place, keyword: str, nullable: bool) -> tuple[Type, bool]:
+        members = []
+        for index, alternative in enumerate(alternatives):
+            member, member_null = self.type_of(alternative, place.at(keyword, index, name=f"{place.name}{index + 1}"))
+            members.append(member)
+            nullable = nullable or member_null
+        return _flatten_union(members), nullable
+
+    def _single_type(self, type_name: Any, node: dict, place: Place) -> Type:
+        if type_name in _SCALARS:
+            return _scalar(type_name, node)
+        if type_name == "array":
+            items = node.get("items")
+            if not isinstance(items, dict):
+                return ListType(AnyType())
+            item_type, _ = self.type_of(items, place.at("items"))
+            return ListType(item_type, constraints_of(items, place.at("items")))
+        if type_name == "object":
+            return self._object_type(node, place)
+        raise InputError(place.file, place.pointer + "/type", f"unknown type {type_name!r}")
+
+    def _object_type(self, node: dict, place: Place) -> Type:
+        if node.get("properties") or node.get("x-kubernetes-embedded-resource"):
+            return self.add_object(node, place)
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            value_type, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
+            return MapType(value_type, constraints_of(extra, place.at("additionalProperties")))
+        return ANY_MAP
+
+    def ref_type(self, ref: Any, place: Place) -> Type:
+        if not isinstance(ref, str) or self.resolve_ref is None:
+            raise InputError(place.file, place.pointer, f"unsupported $ref {ref!r}")
+        key, node, def_place = self.resolve_ref(ref, place)
+        if key in self._ref_types:
+            return self._ref_types[key]
+        if key in self._resolving:
+            raise InputError(place.file, place.pointer, f"$ref cycle through {ref!r} with no object in between")
+        special = _special_definition(key)
+        if special is not None:
+            self._ref_types[key] = special
+            return special
+        if is_object_schema(node):
+            result: Type = Ref(key)
+            self._ref_types[key] = result
+            self.add_object(node, def_place, key=key, gvk=_single_gvk(node))
+            return result
+        self._resolving.add(key)
+        try:
+            result, _ = self.type_of(node, def_place)
+        finally:
+            self._resolving.discard(key)
+        self._ref_types[key] = result
+        return result
+
+
+def _is_zero(value: Any) -> bool:
+    return value in ("", 0, False, None) or value == {} or value == []
+
+
+def _is_typed(node: Any) -> bool:
+    return isinstance(node, dict) and ("type" in node or "$ref" in node) and not node.get("properties")
+
+
+def is_object_schema(node: Any) -> bool:
+    return isinstance(node, dict) and bool(node.get("properties"))
+
+
+def _special_definition(key: str) -> Type | None:
+    """Kubernetes types whose spec shape understates what the API server accepts."""
+    if key.endswith("apimachinery.pkg.api.resource.Quantity"):
+        return QUANTITY
+    if key.endswith("apimachinery.pkg.util.intstr.IntOrString"):
+        return INT_OR_STRING
+    return None
+
+
+def _scalar(type_name: str, node: dict) -> Type:
+    enum = node.get("enum")
+    if isinstance(enum, list):
+        values = tuple(v for v in enum if v is not None)
+        if values and _literal_kind(values) == _SCALARS[type_name]:
+            return LiteralType(tuple(dict.fromkeys(values)))
+    fmt = node.get("format")
+    return Primitive(_SCALARS[type_name], fmt if isinstance(fmt, str) else "")
+
+
+def _literal_kind(values: Iterable[Any]) -> str:
+    kinds = {"bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "str" if isinstance(v, str) else "other" for v in values}
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _flatten_union(members: list[Type]) -> Type:
+    flat: list[Type] = []
+    for member in members:
+        for item in member.members if isinstance(member, UnionType) else (member,):
+            if item not in flat:
+                flat.append(item)
+    if any(isinstance(m, AnyType) for m in flat):
+        return AnyType()
+    return flat[0] if len(flat) == 1 else UnionType(tuple(flat))
+
+
+def _single_gvk(node: dict) -> GroupVersionKind | None:
+    gvks = node.get("x-kubernetes-group-version-kind")
+    if isinstance(gvks, list) and len(gvks) == 1 and isinstance(gvks[0], dict):
+        g = gvks[0]
+        if isinstance(g.get("kind"), str) and isinstance(g.get("version"), str):
+            return GroupVersionKind(str(g.get("group") or ""), g["version"], g["kind"])
+    return None
+
+
+def _string_set(value: Any, place: Place) -> set[str]:
+    if value is None:
+        return set()
+    if not isinstance(value, list):
+        raise InputError(place.file, place.pointer, "`required` must be a list of names")
+    return {str(v) for v in value}
+
+
+def _doc(node: dict) -> str:
+    doc = node.get("description")
+    return doc if isinstance(doc, str) else ""
+
+
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def constraints_of(node: dict, place: Place) -> Constraints:
+    """The validation keywords of one node, as the IR records them."""
+    if not any(k in node for k in _CONSTRAINT_KEYS):
+        return EMPTY_CONSTRAINTS
+    minimum, maximum = _number(node.get("minimum")), _number(node.get("maximum"))
+    exclusive_min, exclusive_max = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
+    if _number(exclusive_min) is not None:  # JSON Schema 2019+: the bound itself
+        minimum, exclusive_min = exclusive_min, True
+    if _number(exclusive_max) is not None:
+        maximum, exclusive_max = exclusive_max, True
+    enum = node.get("enum")
+    keys = node.get("x-kubernetes-list-map-keys")
+    return Constraints(
+        pattern=node.get("pattern") if isinstance(node.get("pattern"), str) else None,
+        minimum=minimum,
+        maximum=maximum,
+        exclusive_minimum=exclusive_min is True,
+        exclusive_maximum=exclusive_max is True,
+        multiple_of=_number(node.get("multipleOf")),
+        min_length=_count(node.get("minLength")),
+        max_length=_count(node.get("maxLength")),
+        min_items=_count(node.get("minItems")),
+        max_items=_count(node.get("maxItems")),
+        unique_items=node.get("uniqueItems") is True,
+        min_properties=_count(node.get("minProperties")),
+        max_properties=_count(node.get("maxProperties")),
+        enum=tuple(enum) if isinstance(enum, list) else None,
+        const=node.get("const"),
+        format=node.get("format") if isinstance(node.get("format"), str) else "",
+        list_type=node.get("x-kubernetes-list-type") if isinstance(node.get("x-kubernetes-list-type"), str) else "",
+        list_map_keys=tuple(str(k) for k in keys) if isinstance(keys, list) else (),
+        validations=_validations(node.get("x-kubernetes-validations"), place),
+    )
+
+
+def _validations(value: Any, place: Place) -> tuple[Validation, ...]:
+    if not isinstance(value, list):
+        return ()
+    out = []
+    for index, item in enumerate(value):
+        if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
+            raise InputError(place.file, pointer_join(place.pointer, "x-kubernetes-validations", index), "a validation needs a `rule` string")
+        out.append(
+            Validation(
+                rule=item["rule"],
+                message=str(item.get("message") or ""),
+                message_expression=str(item.get("messageExpression") or ""),
+                reason=str(item.get("reason") or ""),
+                field_path=str(item.get("fieldPath") or ""),
+            )
+        )
+    return tuple(out)
+
+
+_CONSTRAINT_KEYS = frozenset(
+    "pattern minimum maximum exclusiveMinimum exclusiveMaximum multipleOf minLength maxLength "
+    "minItems maxItems uniqueItems minProperties maxProperties enum const format "
+    "x-kubernetes-list-type x-kubernetes-list-map-keys x-kubernetes-validations".split()
+)
+
+_STANDARD_DOCS = {
+    "apiVersion": "APIVersion defines the versioned schema of this representation of an object.",
+    "kind": "Kind is a string value representing the REST resource this object represents.",
+    "metadata": "Standard object's metadata.",
+}
+

@@ -1,0 +1,105 @@
+"""Front end for CustomResourceDefinitions (apiextensions.k8s.io v1 and v1beta1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from openapi_tool.errors import InputError
+from openapi_tool.loader import Document
+from openapi_tool.model import GroupVersionKind
+from openapi_tool.sources.builder import ModelBuilder, Place
+
+CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
+LIST_KINDS = ("List", "CustomResourceDefinitionList")
+PERMISSIVE_ROOT = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+
+
+@dataclass(frozen=True)
+class CrdVersion:
+    """One version of one CRD: what becomes one resource schema."""
+
+    gvk: GroupVersionKind
+    schema: Any
+    place: Place
+
+
+def _label(document: Document) -> str:
+    return f"{document.file} (document {document.index + 1})" if document.index else document.file
+
+
+def _get(data: Any, path: str, file: str, required: bool = True) -> Any:
+    node = data
+    for part in path.split("/"):
+        node = node.get(part) if isinstance(node, dict) else None
+    if required and (node is None or node == ""):
+        raise InputError(file, "/" + path, f"CRD has no `{path.replace('/', '.')}`")
+    return node
+
+
+def crd_versions(document: Document, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
+    """The versions of a CRD document; other documents are skipped with a warning."""
+    data, label = document.data, _label(document)
+    if data is None:
+        warn(f"{label}: skipped an empty document")
+        return
+    if not isinstance(data, dict):
+        raise InputError(label, "", "a document must be a mapping")
+    kind, api_version = data.get("kind"), data.get("apiVersion")
+    if kind in LIST_KINDS and isinstance(data.get("items"), list):
+        for index, item in enumerate(data["items"]):
+            yield from crd_versions(Document(f"{label} items[{index}]", 0, item), warn)
+        return
+    if kind != "CustomResourceDefinition":
+        warn(f"{label}: skipped a document that is not a CustomResourceDefinition (kind {kind!r})")
+        return
+    if api_version not in CRD_API_VERSIONS:
+        raise InputError(label, "/apiVersion", f"unsupported CRD apiVersion {api_version!r} (expected one of {', '.join(CRD_API_VERSIONS)})")
+    group = str(_get(data, "spec/group", label))
+    kind_name = str(_get(data, "spec/names/kind", label))
+    versions = _get(data, "spec/versions", label, required=False)
+    shared_schema = _get(data, "spec/validation/openAPIV3Schema", label, required=False)
+    if versions is None:
+        single = _get(data, "spec/version", label)
+        versions = [{"name": single}]
+    if not isinstance(versions, list) or not versions:
+        raise InputError(label, "/spec/versions", "CRD `spec.versions` must be a non-empty list")
+    for index, version in enumerate(versions):
+        pointer = f"/spec/versions/{index}"
+        if not isinstance(version, dict) or not version.get("name"):
+            raise InputError(label, pointer, "a CRD version needs a `name`")
+        schema = _get(version, "schema/openAPIV3Schema", label, required=False)
+        if schema is not None:
+            pointer += "/schema/openAPIV3Schema"
+        elif shared_schema is not None:
+            schema, pointer = shared_schema, "/spec/validation/openAPIV3Schema"
+        else:
+            warn(f"{label}: {kind_name} {version['name']} has no schema; it accepts any fields")
+            schema = PERMISSIVE_ROOT
+        if not isinstance(schema, dict):
+            raise InputError(label, pointer, "openAPIV3Schema must be a mapping")
+        gvk = GroupVersionKind(group, str(version["name"]), kind_name)
+        yield CrdVersion(gvk, schema, Place(label, pointer, (group, gvk.version), kind_name))
+
+
+def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None]) -> int:
+    """Add a resource schema for every version of every CRD; returns how many."""
+    seen: dict[GroupVersionKind, CrdVersion] = {}
+    for document in documents:
+        for version in crd_versions(document, warn):
+            if version.gvk in seen:
+                raise InputError(
+                    version.place.file,
+                    version.place.pointer,
+                    f"{version.gvk.api_version} {version.gvk.kind} is also defined in {seen[version.gvk].place.file}",
+                )
+            seen[version.gvk] = version
+    for version in seen.values():  # kinds claim their names before any lifted schema does
+        builder.reserve(version.place.package, version.place.name, _key(version.gvk))
+    for version in seen.values():
+        builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+    return len(seen)
+
+
+def _key(gvk: GroupVersionKind) -> str:
+    return f"{gvk.api_version}:{gvk.kind}"
