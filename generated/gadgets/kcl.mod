@@ -1,0 +1,3 @@
+[package]
+name = "gadgets"
+version = "0.0.1"
