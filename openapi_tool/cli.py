@@ -115,7 +115,11 @@ def _load(args: argparse.Namespace, reporter: Reporter):
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
-        validate_inputs(args.crd, args.spec)
+        findings = validate_inputs(args.crd, args.spec)
+        for finding in findings[:-1]:
+            print(f"error: {finding}", file=sys.stderr)
+        if findings:
+            raise findings[-1]
     return build_model(args.crd, args.spec, reporter.warn)
 
 

@@ -24,6 +24,12 @@ class Document:
     file: str
     index: int
     data: Any
+    in_stream: bool = False
+    """True when the file holds several documents, so messages name this one's number."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.file} (document {self.index + 1})" if self.in_stream else self.file
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -106,10 +112,8 @@ def parse_text(file: str, raw: bytes) -> list[Document]:
         except RecursionError:
             raise InputError(file, "", "invalid JSON: nested too deeply") from None
     try:
-        return [
-            Document(file, index, data)
-            for index, data in enumerate(yaml.load_all(text, Loader=StrictLoader))
-        ]
+        documents = list(yaml.load_all(text, Loader=StrictLoader))
+        return [Document(file, index, data, len(documents) > 1) for index, data in enumerate(documents)]
     except yaml.YAMLError as error:
         raise _yaml_error(file, error) from None
     except RecursionError:

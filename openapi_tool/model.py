@@ -18,9 +18,15 @@ class Source:
 
     file: str
     pointer: str = ""
+    document: int | None = None
+    """1-based number of the document in a multi-document YAML stream."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.file} (document {self.document})" if self.document else self.file
 
     def __str__(self) -> str:
-        return f"{self.file}#{self.pointer}" if self.pointer else self.file
+        return f"{self.label}#{self.pointer}" if self.pointer else self.label
 
 
 # --- constraints -------------------------------------------------------------------

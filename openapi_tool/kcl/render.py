@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -134,7 +134,7 @@ def _file_view(
         docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
     return FileView(
         package=placement.import_path,
-        source=escape_doc(Path(schema.source.file).name + (f"#{schema.source.pointer}" if schema.source.pointer else "")),
+        source=escape_doc(str(replace(schema.source, file=Path(schema.source.file).name))),
         imports=sorted((".".join(pkg), alias) for pkg, alias in aliases.items()),
         schema=SchemaView(
             name=placement.name,

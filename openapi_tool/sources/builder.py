@@ -8,7 +8,7 @@ nullable), the lifting of inline objects into named schemas, and their naming.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
@@ -60,12 +60,17 @@ class Place:
     pointer: str
     package: tuple[str, ...]
     name: str
+    document: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.source().label
 
     def at(self, *parts: Any, name: str | None = None) -> "Place":
-        return Place(self.file, pointer_join(self.pointer, *parts), self.package, name or self.name)
+        return replace(self, pointer=pointer_join(self.pointer, *parts), name=name or self.name)
 
     def source(self) -> Source:
-        return Source(self.file, self.pointer)
+        return Source(self.file, self.pointer, self.document)
 
 
 RefResolver = Callable[[str, Place], tuple[str, Any, Place]]
@@ -116,7 +121,7 @@ class ModelBuilder:
         if key in self.schemas:
             return Ref(key)
         name = self.reserve(place.package, place.name, key)
-        place = Place(place.file, place.pointer, place.package, name)
+        place = replace(place, name=name)
         node = node if isinstance(node, dict) else {}
         self.schemas[key] = Schema(key=key, package=place.package, name=name)  # placeholder for cycles
         self.schemas[key] = self._build_schema(node, place, key, gvk, resource)
@@ -132,7 +137,7 @@ class ModelBuilder:
     ) -> Schema:
         props_node = node.get("properties") or {}
         if not isinstance(props_node, dict):
-            raise InputError(place.file, place.pointer + "/properties", "`properties` must be a mapping")
+            raise InputError(place.label, place.pointer + "/properties", "`properties` must be a mapping")
         required = _string_set(node.get("required"), place.at("required"))
         embedded = bool(node.get("x-kubernetes-embedded-resource"))
         properties = [
@@ -192,7 +197,7 @@ class ModelBuilder:
 
     def _property(self, name: str, node: Any, place: Place, required: bool) -> Property:
         if not isinstance(node, dict):
-            raise InputError(place.file, place.pointer, "a property schema must be a mapping")
+            raise InputError(place.label, place.pointer, "a property schema must be a mapping")
         type_, nullable = self.type_of(node, place)
         has_default = "default" in node and not (self.zero_defaults_unset and _is_zero(node["default"]))
         return Property(
@@ -214,10 +219,10 @@ class ModelBuilder:
         if not isinstance(node, dict):
             if node is True or node == {}:
                 return AnyType(), True
-            raise InputError(place.file, place.pointer, "a schema must be a mapping")
+            raise InputError(place.label, place.pointer, "a schema must be a mapping")
         marker = id(node)
         if marker in self._path:
-            raise InputError(place.file, place.pointer, "the schema contains itself (a recursive YAML alias)")
+            raise InputError(place.label, place.pointer, "the schema contains itself (a recursive YAML alias)")
         self._path.add(marker)
         try:
             return self._type_of(node, place)
@@ -271,7 +276,7 @@ class ModelBuilder:
             return ListType(item_type, constraints_of(items, place.at("items")))
         if type_name == "object":
             return self._object_type(node, place)
-        raise InputError(place.file, place.pointer + "/type", f"unknown type {type_name!r}")
+        raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")
 
     def _object_type(self, node: dict, place: Place) -> Type:
         if node.get("properties") or node.get("x-kubernetes-embedded-resource"):
@@ -284,12 +289,12 @@ class ModelBuilder:
 
     def ref_type(self, ref: Any, place: Place) -> Type:
         if not isinstance(ref, str) or self.resolve_ref is None:
-            raise InputError(place.file, place.pointer, f"unsupported $ref {ref!r}")
+            raise InputError(place.label, place.pointer, f"unsupported $ref {ref!r}")
         key, node, def_place = self.resolve_ref(ref, place)
         if key in self._ref_types:
             return self._ref_types[key]
         if key in self._resolving:
-            raise InputError(place.file, place.pointer, f"$ref cycle through {ref!r} with no object in between")
+            raise InputError(place.label, place.pointer, f"$ref cycle through {ref!r} with no object in between")
         special = _special_definition(key)
         if special is not None:
             self._ref_types[key] = special
@@ -368,7 +373,7 @@ def _string_set(value: Any, place: Place) -> set[str]:
     if value is None:
         return set()
     if not isinstance(value, list):
-        raise InputError(place.file, place.pointer, "`required` must be a list of names")
+        raise InputError(place.label, place.pointer, "`required` must be a list of names")
     return {str(v) for v in value}
 
 
@@ -426,7 +431,7 @@ def _validations(value: Any, place: Place) -> tuple[Validation, ...]:
     out = []
     for index, item in enumerate(value):
         if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
-            raise InputError(place.file, pointer_join(place.pointer, "x-kubernetes-validations", index), "a validation needs a `rule` string")
+            raise InputError(place.label, pointer_join(place.pointer, "x-kubernetes-validations", index), "a validation needs a `rule` string")
         out.append(
             Validation(
                 rule=item["rule"],

@@ -24,62 +24,62 @@ class CrdVersion:
     place: Place
 
 
-def _label(document: Document) -> str:
-    return f"{document.file} (document {document.index + 1})" if document.index else document.file
-
-
-def _get(data: Any, path: str, file: str, required: bool = True) -> Any:
+def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> Any:
     node = data
     for part in path.split("/"):
         node = node.get(part) if isinstance(node, dict) else None
     if required and (node is None or node == ""):
-        raise InputError(file, "/" + path, f"CRD has no `{path.replace('/', '.')}`")
+        raise InputError(label, f"{base}/{path}", f"CRD has no `{path.replace('/', '.')}`")
     return node
 
 
 def crd_versions(document: Document, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
-    """The versions of a CRD document; other documents are skipped with a warning."""
-    data, label = document.data, _label(document)
+    """The versions of the CRDs in a document (a CRD or a list of them); others are skipped."""
+    data = document.data
     if data is None:
-        warn(f"{label}: skipped an empty document")
-        return
-    if not isinstance(data, dict):
-        raise InputError(label, "", "a document must be a mapping")
-    kind, api_version = data.get("kind"), data.get("apiVersion")
-    if kind in LIST_KINDS and isinstance(data.get("items"), list):
+        warn(f"{document.label}: skipped an empty (or comment-only) document")
+    elif isinstance(data, dict) and data.get("kind") in LIST_KINDS and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
-            yield from crd_versions(Document(f"{label} items[{index}]", 0, item), warn)
-        return
+            yield from _versions(item, document, f"/items/{index}", warn)
+    else:
+        yield from _versions(data, document, "", warn)
+
+
+def _versions(data: Any, document: Document, base: str, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
+    label = document.label
+    if not isinstance(data, dict):
+        raise InputError(label, base, "a document must be a mapping")
+    kind, api_version = data.get("kind"), data.get("apiVersion")
     if kind != "CustomResourceDefinition":
         warn(f"{label}: skipped a document that is not a CustomResourceDefinition (kind {kind!r})")
         return
     if api_version not in CRD_API_VERSIONS:
-        raise InputError(label, "/apiVersion", f"unsupported CRD apiVersion {api_version!r} (expected one of {', '.join(CRD_API_VERSIONS)})")
-    group = str(_get(data, "spec/group", label))
-    kind_name = str(_get(data, "spec/names/kind", label))
-    versions = _get(data, "spec/versions", label, required=False)
-    shared_schema = _get(data, "spec/validation/openAPIV3Schema", label, required=False)
+        raise InputError(label, f"{base}/apiVersion", f"unsupported CRD apiVersion {api_version!r} (expected one of {', '.join(CRD_API_VERSIONS)})")
+    group = str(_get(data, "spec/group", label, base))
+    kind_name = str(_get(data, "spec/names/kind", label, base))
+    versions = _get(data, "spec/versions", label, base, required=False)
+    shared_schema = _get(data, "spec/validation/openAPIV3Schema", label, base, required=False)
     if versions is None:
-        single = _get(data, "spec/version", label)
-        versions = [{"name": single}]
+        versions = [{"name": _get(data, "spec/version", label, base)}]
     if not isinstance(versions, list) or not versions:
-        raise InputError(label, "/spec/versions", "CRD `spec.versions` must be a non-empty list")
+        raise InputError(label, f"{base}/spec/versions", "CRD `spec.versions` must be a non-empty list")
+    number = document.index + 1 if document.in_stream else None
     for index, version in enumerate(versions):
-        pointer = f"/spec/versions/{index}"
+        pointer = f"{base}/spec/versions/{index}"
         if not isinstance(version, dict) or not version.get("name"):
             raise InputError(label, pointer, "a CRD version needs a `name`")
-        schema = _get(version, "schema/openAPIV3Schema", label, required=False)
+        schema = _get(version, "schema/openAPIV3Schema", label, pointer, required=False)
         if schema is not None:
             pointer += "/schema/openAPIV3Schema"
         elif shared_schema is not None:
-            schema, pointer = shared_schema, "/spec/validation/openAPIV3Schema"
+            schema, pointer = shared_schema, f"{base}/spec/validation/openAPIV3Schema"
         else:
             warn(f"{label}: {kind_name} {version['name']} has no schema; it accepts any fields")
             schema = PERMISSIVE_ROOT
         if not isinstance(schema, dict):
             raise InputError(label, pointer, "openAPIV3Schema must be a mapping")
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
-        yield CrdVersion(gvk, schema, Place(label, pointer, (group, gvk.version), kind_name))
+        yield CrdVersion(gvk, schema, Place(document.file, pointer, (group, gvk.version), kind_name, number))
 
 
 def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None]) -> int:
@@ -89,9 +89,9 @@ def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callabl
         for version in crd_versions(document, warn):
             if version.gvk in seen:
                 raise InputError(
-                    version.place.file,
+                    version.place.label,
                     version.place.pointer,
-                    f"{version.gvk.api_version} {version.gvk.kind} is also defined in {seen[version.gvk].place.file}",
+                    f"{version.gvk.api_version} {version.gvk.kind} is also defined in {seen[version.gvk].place.label}",
                 )
             seen[version.gvk] = version
     for version in seen.values():  # kinds claim their names before any lifted schema does

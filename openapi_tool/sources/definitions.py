@@ -54,7 +54,7 @@ class DefinitionSet:
         fragment = ref.split("#", 1)[1] if "#" in ref else ""
         name = fragment.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
         if not fragment.startswith("/") or name not in self.nodes:
-            raise InputError(where.file, where.pointer, f"$ref {ref!r} names no definition")
+            raise InputError(where.label, where.pointer, f"$ref {ref!r} names no definition")
         node, place = self.nodes[name]
         return self.key_prefix + name, node, place
 
