@@ -23,8 +23,22 @@ def type_expr(type_: Type, ref_name: Callable[[str], str]) -> str:
     if isinstance(type_, UnionType):
         return " | ".join(type_expr(m, ref_name) for m in type_.members)
     if isinstance(type_, LiteralType):
-        return " | ".join(literal(v) for v in type_.values)
+        if all(_literal_type_safe(v) for v in type_.values):
+            return " | ".join(literal(v) for v in type_.values)
+        return _BASE_NAMES[type(type_.values[0])]
     raise TypeError(f"not an IR type: {type_!r}")
+
+
+_BASE_NAMES = {str: "str", int: "int", bool: "bool"}
+
+
+def _literal_type_safe(value: object) -> bool:
+    """KCL matches literal types textually: escapes (but `\\"`) and negative numbers fail."""
+    if isinstance(value, str):
+        return "\\" not in literal(value).replace('\\"', "")
+    if isinstance(value, bool):
+        return True
+    return isinstance(value, int) and 0 <= value < 2**63
 
 
 def referenced_keys(type_: Type) -> list[str]:
