@@ -148,8 +148,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
     if templates is not None and not templates.is_dir():
         raise UsageError(f"--templates {args.templates}: not a directory")
     options = Options(module_name=_default_name(args), templates=templates, k8s_module=k8s_module)
-    files = render_module(model, options, reporter.warn, reporter.progress)
-    result = write_tree(output, files)
+    module = render_module(model, options, reporter.warn, reporter.progress)
+    result = write_tree(output, module.files, {"tool": f"openapi-tool {__version__}", "resources": module.resources})
     if not args.quiet:
         print(
             f"{output}: {len(model.schemas)} schemas, {len(result.written)} files written, "

@@ -8,11 +8,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from openapi_tool.errors import InputError
 
-MANIFEST = ".openapi-tool-files.json"
-"""Lists the files the last run generated, so a later run may replace or remove them."""
+LOCK = "openapi-tool.lock"
+"""JSON record of the last run: the files it generated (so a later run may replace or
+remove them, and only them) and whatever else the caller records."""
 
 
 @dataclass
@@ -29,17 +31,25 @@ def _checked(relative: str) -> PurePosixPath:
     return path
 
 
-def previous_files(target: Path) -> list[str]:
+def read_lock(target: Path) -> dict[str, Any]:
+    """The lock of an earlier run in `target`, or {} when there is none."""
     try:
-        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads((target / LOCK).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
-    files = data.get("files") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def previous_files(target: Path) -> list[str]:
+    files = read_lock(target).get("files")
     return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
-def write_tree(target: Path, files: dict[str, str]) -> WriteResult:
-    """Stage every file in a temporary directory, then move the tree into `target`."""
+def write_tree(target: Path, files: dict[str, str], record: dict[str, Any] | None = None) -> WriteResult:
+    """Stage every file in a temporary directory, then move the tree into `target`.
+
+    The lock written beside them lists the files and holds `record`.
+    """
     for relative in files:
         _checked(relative)
     if target.exists() and not target.is_dir():
@@ -51,8 +61,8 @@ def write_tree(target: Path, files: dict[str, str]) -> WriteResult:
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8", newline="\n")
-        manifest = json.dumps({"files": sorted(files)}, indent=1) + "\n"
-        (staging / MANIFEST).write_text(manifest, encoding="utf-8")
+        lock = {**(record or {}), "files": sorted(files)}
+        (staging / LOCK).write_text(json.dumps(lock, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
         if not target.exists():
             os.rename(staging, target)
             return WriteResult(written=sorted(files))
@@ -86,7 +96,7 @@ def _merge(staging: Path, target: Path, files: dict[str, str]) -> WriteResult:
             stale.unlink()
             result.removed.append(relative)
             _remove_empty_parents(stale.parent, target)
-    os.replace(staging / MANIFEST, target / MANIFEST)
+    os.replace(staging / LOCK, target / LOCK)
     return result
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
-from openapi_tool.output import MANIFEST
+from openapi_tool.output import LOCK
 
 from .conftest import ROOT
 
@@ -93,7 +93,7 @@ def test_regeneration_keeps_user_files_and_removes_stale_generated_ones(tmp_path
     out = tmp_path / "out"
     assert main(["gen", "-q", "--crd", WIDGETS, "-o", str(out)]) == 0
     (out / "main.k").write_text("import widgets_example_com.v1 as w\n", encoding="utf-8")
-    generated = json.loads((out / MANIFEST).read_text())["files"]
+    generated = json.loads((out / LOCK).read_text())["files"]
     assert "widgets_example_com/v1alpha1/widget.k" in generated
     small = _write(tmp_path, "foo.yaml", CRD)
     assert main(["gen", "-q", "--crd", small, "-o", str(out)]) == 0

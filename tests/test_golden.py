@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
-from openapi_tool.output import MANIFEST
+from openapi_tool.output import LOCK
 from openapi_tool.verify import compile_module, format_differences
 
 from .conftest import ROOT
@@ -51,7 +51,7 @@ def test_golden_output_compiles_and_is_formatted(case: str) -> None:
     errors = [f"{r.package}: {r.error}" for r in results if r.error]
     assert not errors, "\n".join(errors)
     assert format_differences(golden) == []
-    assert (golden / MANIFEST).is_file()
+    assert (golden / LOCK).is_file()
 
 
 def test_generation_is_deterministic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,15 @@ class Options:
     """Path (relative to the output) of a module named `k8s` that replaces the bundled copy."""
 
 
+@dataclass(frozen=True)
+class RenderedModule:
+    """The module's files by relative path, and where each resource kind's schema is."""
+
+    files: dict[str, str]
+    resources: dict[str, str]
+    """`"apps/v1 Deployment"` -> `"api.apps.v1.Deployment"` (package path and schema name)."""
+
+
 @dataclass
 class Attribute:
     name: str
@@ -76,25 +85,28 @@ def render_module(
     options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
-) -> dict[str, str]:
-    """Relative path -> file text for the whole module."""
+) -> RenderedModule:
+    """Every file of the module, and the index of its resource schemas."""
     env = environment(options.templates)
     schemas = model.by_key()
     placements = place_schemas(model)
     schema_template = env.get_template("schema.k.j2")
     files: dict[str, str] = {}
+    resources: dict[str, str] = {}
     for count, schema in enumerate(model.schemas, 1):
         progress(count, len(model.schemas), "rendering schemas")
         placement = placements[schema.key]
         if options.k8s_module and placement.package[0] == EXTERNAL_PACKAGE:
             continue
+        if schema.gvk is not None:
+            resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
         view = _file_view(schema, placement, placements, schemas, warn)
         files["/".join(placement.package + (placement.file,))] = schema_template.render(file=view, version=__version__)
     files["kcl.mod"] = env.get_template("kcl.mod.j2").render(
         name=string_literal(options.module_name),
         k8s_path=string_literal(options.k8s_module) if options.k8s_module else None,
     )
-    return dict(sorted(files.items()))
+    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())))
 
 
 def _file_view(
