@@ -53,7 +53,8 @@ def test_package_parts_and_files() -> None:
 
 
 def test_string_literals_escape_what_kcl_would_interpret() -> None:
-    assert string_literal("${HOME}") == '"\\${HOME}"'
+    assert string_literal("${HOME}") == '"\\x24{HOME}"'
+    assert string_literal("${") == '"\\x24{"'
     assert string_literal("$(VAR)") == '"$(VAR)"'
     assert string_literal('a"b\\c\nd\te') == '"a\\"b\\\\c\\nd\\te"'
     assert string_literal("\x01") == '"\\u0001"'

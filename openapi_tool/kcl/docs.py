@@ -14,7 +14,7 @@ def escape_doc(text: str) -> str:
         elif char == '"' and (text[index + 1 : index + 2] == '"' or text[index - 1 : index] == '"' or index == len(text) - 1):
             out.append('\\"')
         elif char == "$" and text[index + 1 : index + 2] == "{":
-            out.append("\\$")
+            out.append("\\x24")
         elif char == "\t":
             out.append("\\t")
         elif char != "\n" and not char.isprintable() and char != " ":

@@ -22,6 +22,11 @@ _NON_WORD = re.compile(r"[^A-Za-z0-9_]+")
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
+def declarable(name: str) -> bool:
+    """KCL cannot declare an attribute whose name holds `${`, in any spelling."""
+    return "${" not in name
+
+
 def attribute_name(name: str) -> str:
     """How an attribute is written in a schema or config: plain, `$keyword` or quoted."""
     if IDENTIFIER.match(name):
@@ -62,7 +67,7 @@ def string_literal(value: str) -> str:
     out = ['"']
     for index, char in enumerate(value):
         if char == "$":
-            out.append("\\$" if value[index + 1 : index + 2] == "{" else "$")
+            out.append("\\x24" if value[index + 1 : index + 2] == "{" else "$")
             continue
         out.append(_ESCAPES.get(char) or (char if char.isprintable() or char == " " else _escape_code(char)))
     out.append('"')

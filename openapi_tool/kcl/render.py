@@ -11,7 +11,7 @@ import jinja2
 from openapi_tool import __version__
 from openapi_tool.kcl.docs import attribute_doc, docstring, escape_doc
 from openapi_tool.kcl.layout import Placement, place_schemas
-from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, identifier, string_literal
+from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, Model, Property, Schema
@@ -138,7 +138,10 @@ def _file_view(
         return f"{aliases[target.package]}.{target.name}"
 
     attributes, docs = [], []
-    for prop in schema.properties:
+    undeclarable = [p.name for p in schema.properties if not declarable(p.name)]
+    if undeclarable:
+        warn(f"{schema.source}: KCL cannot declare attributes named {undeclarable!r}; {schema.name} accepts any extra keys instead")
+    for prop in (p for p in schema.properties if declarable(p.name)):
         kcl_type = type_expr(prop.type, ref_name)
         default = _default(prop, schemas, schema, warn)
         optional = not prop.required or prop.nullable
@@ -152,7 +155,7 @@ def _file_view(
             name=placement.name,
             doc=docstring(schema.doc, docs),
             attributes=attributes,
-            index_signature=_index_signature(schema, ref_name),
+            index_signature="any" if undeclarable else _index_signature(schema, ref_name),
         ),
     )
 
