@@ -9,8 +9,10 @@ from typing import Callable
 import jinja2
 
 from openapi_tool import __version__
+from openapi_tool.kcl.checks import Checks, Skipped, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring, escape_doc
 from openapi_tool.kcl.layout import Placement, place_schemas
+from openapi_tool.kcl.patterns import PatternChecker, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
@@ -32,11 +34,14 @@ class Options:
 
 @dataclass(frozen=True)
 class RenderedModule:
-    """The module's files by relative path, and where each resource kind's schema is."""
+    """The module's files by relative path, where each resource kind's schema is, and how
+    many constraints became checks and which were kept as comments."""
 
     files: dict[str, str]
     resources: dict[str, str]
     """`"apps/v1 Deployment"` -> `"api.apps.v1.Deployment"` (package path and schema name)."""
+    checks: int = 0
+    skipped: tuple[Skipped, ...] = ()
 
 
 @dataclass
@@ -90,6 +95,9 @@ def render_module(
     env = environment(options.templates)
     schemas = model.by_key()
     placements = place_schemas(model)
+    patterns = PatternChecker()
+    patterns.prime(all_patterns(model))
+    checks, skipped = 0, []
     schema_template = env.get_template("schema.k.j2")
     files: dict[str, str] = {}
     resources: dict[str, str] = {}
@@ -100,13 +108,15 @@ def render_module(
             continue
         if schema.gvk is not None:
             resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
-        view = _file_view(schema, placement, placements, schemas, warn)
+        view, schema_checks_ = _file_view(schema, placement, placements, schemas, patterns, warn)
+        checks += schema_checks_.translated
+        skipped += schema_checks_.skipped
         files["/".join(placement.package + (placement.file,))] = schema_template.render(file=view, version=__version__)
     files["kcl.mod"] = env.get_template("kcl.mod.j2").render(
         name=string_literal(options.module_name),
         k8s_path=string_literal(options.k8s_module) if options.k8s_module else None,
     )
-    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())))
+    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped))
 
 
 def _file_view(
@@ -114,22 +124,23 @@ def _file_view(
     placement: Placement,
     placements: dict[str, Placement],
     schemas: dict[str, Schema],
+    patterns: PatternChecker,
     warn: Callable[[str], None],
-) -> FileView:
+) -> tuple[FileView, Checks]:
     attribute_names = {p.name for p in schema.properties}
     package_names = {p.name for p in placements.values() if p.package == placement.package}
     reserved = {n.casefold() for n in attribute_names | package_names | KEYWORDS | BUILTIN_NAMES}
     aliases: dict[tuple[str, ...], str] = {}
-    for prop in schema.properties:
-        for key in referenced_keys(prop.type):
-            target = placements[key].package
-            if target != placement.package and target not in aliases:
-                aliases[target] = _alias(target, reserved)
-    if schema.additional is not None:
-        for key in referenced_keys(schema.additional):
-            target = placements[key].package
-            if target != placement.package and target not in aliases:
-                aliases[target] = _alias(target, reserved)
+    types = [p.type for p in schema.properties] + ([schema.additional] if schema.additional is not None else [])
+    for key in (k for t in types for k in referenced_keys(t)):
+        target = placements[key].package
+        if target != placement.package and target not in aliases:
+            aliases[target] = _alias(identifier("".join(target[-2:]), "pkg"), reserved)
+    regex_alias = _alias("_regex", reserved)
+    checks = schema_checks(schema, regex_alias, patterns)
+    imports = sorted((".".join(pkg), alias) for pkg, alias in aliases.items())
+    if checks.uses_regex:
+        imports.append(("regex", regex_alias))
 
     def ref_name(key: str) -> str:
         target = placements[key]
@@ -147,22 +158,23 @@ def _file_view(
         optional = not prop.required or prop.nullable
         attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default))
         docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
-    return FileView(
+    view = FileView(
         package=placement.import_path,
         source=escape_doc(str(replace(schema.source, file=Path(schema.source.file).name))),
-        imports=sorted((".".join(pkg), alias) for pkg, alias in aliases.items()),
+        imports=imports,
         schema=SchemaView(
             name=placement.name,
             doc=docstring(schema.doc, docs),
             attributes=attributes,
             index_signature="any" if undeclarable else _index_signature(schema, ref_name),
+            checks=checks.lines,
         ),
     )
+    return view, checks
 
 
-def _alias(package: tuple[str, ...], reserved: set[str]) -> str:
-    """`("api", "core", "v1")` -> `corev1`; never a name the file already uses."""
-    candidate = identifier("".join(package[-2:]), "pkg")
+def _alias(candidate: str, reserved: set[str]) -> str:
+    """`candidate` (`corev1` for api.core.v1), numbered if the file already uses the name."""
     n, alias = 1, candidate
     while alias.casefold() in reserved:
         n += 1

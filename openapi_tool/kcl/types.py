@@ -23,13 +23,18 @@ def type_expr(type_: Type, ref_name: Callable[[str], str]) -> str:
     if isinstance(type_, UnionType):
         return " | ".join(type_expr(m, ref_name) for m in type_.members)
     if isinstance(type_, LiteralType):
-        if all(_literal_type_safe(v) for v in type_.values):
+        if literal_union_expressible(type_):
             return " | ".join(literal(v) for v in type_.values)
         return _BASE_NAMES[type(type_.values[0])]
     raise TypeError(f"not an IR type: {type_!r}")
 
 
 _BASE_NAMES = {str: "str", int: "int", bool: "bool"}
+
+
+def literal_union_expressible(type_: Type) -> bool:
+    """Whether a literal type renders as a KCL literal union (else as its base type)."""
+    return isinstance(type_, LiteralType) and all(_literal_type_safe(v) for v in type_.values)
 
 
 def _literal_type_safe(value: object) -> bool:

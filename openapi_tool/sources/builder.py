@@ -208,7 +208,7 @@ class ModelBuilder:
             default=node.get("default") if has_default else None,
             has_default=has_default,
             doc=_doc(node),
-            constraints=constraints_of(node, place),
+            constraints=EMPTY_CONSTRAINTS if _lifted(node, type_) else constraints_of(node, place),
             source=place.source(),
         )
 
@@ -273,7 +273,8 @@ class ModelBuilder:
             if not isinstance(items, dict):
                 return ListType(AnyType())
             item_type, _ = self.type_of(items, place.at("items"))
-            return ListType(item_type, constraints_of(items, place.at("items")))
+            item_constraints = EMPTY_CONSTRAINTS if _lifted(items, item_type) else constraints_of(items, place.at("items"))
+            return ListType(item_type, item_constraints)
         if type_name == "object":
             return self._object_type(node, place)
         raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")
@@ -284,7 +285,8 @@ class ModelBuilder:
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             value_type, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
-            return MapType(value_type, constraints_of(extra, place.at("additionalProperties")))
+            value_constraints = EMPTY_CONSTRAINTS if _lifted(extra, value_type) else constraints_of(extra, place.at("additionalProperties"))
+            return MapType(value_type, value_constraints)
         return ANY_MAP
 
     def ref_type(self, ref: Any, place: Place) -> Type:
@@ -311,6 +313,11 @@ class ModelBuilder:
             self._resolving.discard(key)
         self._ref_types[key] = result
         return result
+
+
+def _lifted(node: dict, type_: Type) -> bool:
+    """A node that became a named schema: its constraints belong to that schema."""
+    return isinstance(type_, Ref) and "$ref" not in node and "allOf" not in node
 
 
 def _is_zero(value: Any) -> bool:

@@ -1,0 +1,205 @@
+"""Schema constraints as KCL `check:` lines.
+
+Every check is guarded so that an absent or null optional attribute never trips it, and
+is written without builtins an attribute could shadow: lengths are tested by slicing
+(`s[3::] == ""`, which counts characters), never with `len()`. A constraint KCL cannot
+express safely is not emitted; it is returned as a `Skipped` item for the report and kept
+as a comment in the check block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
+from openapi_tool.kcl.types import literal_union_expressible
+from openapi_tool.kcl.values import literal
+from openapi_tool.model import (
+    AnyType,
+    Constraints,
+    ListType,
+    LiteralType,
+    MapType,
+    Primitive,
+    Property,
+    Schema,
+    Type,
+    UnionType,
+)
+
+@dataclass(frozen=True)
+class Skipped:
+    """A constraint that is kept as a comment instead of a check."""
+
+    where: str
+    rule: str
+    reason: str
+
+
+@dataclass
+class Checks:
+    """Check lines of one schema, what was skipped, and whether `regex` is needed."""
+
+    lines: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    uses_regex: bool = False
+    translated: int = 0
+
+
+PatternFilter = Callable[[str], bool]
+
+
+def reference(name: str) -> str | None:
+    """How a check refers to an attribute; None for quoted names, which checks cannot reach."""
+    if not IDENTIFIER.match(name):
+        return None
+    return "$" + name if name in KEYWORDS else name
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every check of one schema needs: attribute names, the regex alias, the pattern filter."""
+
+    names: frozenset[str]
+    regex: str
+    pattern_ok: PatternFilter
+
+
+def schema_checks(schema: Schema, regex_alias: str, pattern_ok: PatternFilter) -> Checks:
+    """Checks for every property constraint of `schema`."""
+    result = Checks()
+    context = Context(frozenset(p.name for p in schema.properties), regex_alias, pattern_ok)
+    for prop in schema.properties:
+        _property_checks(prop, context, result)
+    return result
+
+
+def _property_checks(prop: Property, context: Context, result: Checks) -> None:
+    where = f"{prop.source}"
+    ref = reference(prop.name)
+    conditions = _conditions(ref or "_", prop.type, prop.constraints, 0, context, where, result)
+    if not conditions:
+        return
+    if ref is None:
+        for _, message in conditions:
+            _skip(result, where, message, "the attribute name cannot be referenced in a KCL check")
+        return
+    for condition, message in conditions:
+        result.lines.append(f"{condition} if {ref} not in [None, Undefined], {string_literal(f'{prop.name}: {message}')}")
+        result.translated += 1
+
+
+def _skip(result: Checks, where: str, rule: str, reason: str) -> None:
+    result.skipped.append(Skipped(where, rule, reason))
+    result.lines.append(f"# not checked ({reason}): {' '.join(rule.split())}")
+
+
+def _conditions(
+    expr: str,
+    type_: Type,
+    constraints: Constraints,
+    depth: int,
+    context: Context,
+    where: str,
+    result: Checks,
+) -> list[tuple[str, str]]:
+    """(condition, message) pairs for one value `expr` of `type_`, items and values included."""
+    out: list[tuple[str, str]] = []
+    kind = _kind(type_)
+    c = constraints
+    if kind in ("int", "float"):
+        out += _numeric(expr, c, kind)
+    if kind == "str":
+        out += _string(expr, c, context, where, result)
+    if kind == "list":
+        out += _list(expr, c, context.names)
+    if kind == "map":
+        out += _map_size(expr, c)
+    if c.enum is not None and not literal_union_expressible(type_) and kind in ("int", "float", "str", "bool"):
+        values = [v for v in c.enum if v is not None]
+        if values:
+            out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
+    if c.const is not None and kind in ("int", "float", "str", "bool"):
+        out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
+    if isinstance(type_, ListType):
+        item = f"_v{depth}"
+        for condition, message in _conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
+            out.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
+    if isinstance(type_, MapType):
+        key, value = f"_k{depth}", f"_v{depth}"
+        for condition, message in _conditions(value, type_.values, type_.value_constraints, depth + 1, context, where, result):
+            out.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
+    return out
+
+
+def _kind(type_: Type) -> str:
+    if isinstance(type_, Primitive):
+        return type_.name
+    if isinstance(type_, LiteralType):
+        first = type_.values[0]
+        return "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
+    if isinstance(type_, ListType):
+        return "list"
+    if isinstance(type_, MapType):
+        return "map"
+    if isinstance(type_, (UnionType, AnyType)):
+        return "union"
+    return "schema"
+
+
+def _number(value: float) -> str:
+    return literal(int(value)) if isinstance(value, float) and value.is_integer() else literal(value)
+
+
+def _numeric(expr: str, c: Constraints, kind: str) -> list[tuple[str, str]]:
+    out = []
+    if c.minimum is not None:
+        op = ">" if c.exclusive_minimum else ">="
+        out.append((f"{expr} {op} {_number(c.minimum)}", f"must be {op} {_number(c.minimum)}"))
+    if c.maximum is not None:
+        op = "<" if c.exclusive_maximum else "<="
+        out.append((f"{expr} {op} {_number(c.maximum)}", f"must be {op} {_number(c.maximum)}"))
+    if c.multiple_of is not None and c.multiple_of > 0:
+        if kind == "int" and float(c.multiple_of).is_integer():
+            out.append((f"{expr} % {_number(c.multiple_of)} == 0", f"must be a multiple of {_number(c.multiple_of)}"))
+    return out
+
+
+def _string(expr: str, c: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
+    out = []
+    if c.max_length is not None:
+        out.append((f'{expr}[{c.max_length}::] == ""', f"must be at most {c.max_length} characters long"))
+    if c.min_length:
+        out.append((f'{expr}[{c.min_length - 1}::] != ""', f"must be at least {c.min_length} characters long"))
+    if c.pattern is not None:
+        if context.pattern_ok(c.pattern):
+            result.uses_regex = True
+            out.append((f"{context.regex}.search({expr}, {string_literal(c.pattern)})", f"must match {c.pattern}"))
+        else:
+            _skip(result, where, f"pattern {c.pattern}", "the KCL regex engine does not accept this pattern")
+    return out
+
+
+def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, str]]:
+    out = []
+    if c.max_items is not None:
+        out.append((f"{expr}[{c.max_items}::] == []", f"must have at most {c.max_items} items"))
+    if c.min_items:
+        out.append((f"{expr}[{c.min_items - 1}::] != []", f"must have at least {c.min_items} items"))
+    unique = "isunique" not in names
+    if unique and (c.unique_items or c.list_type == "set"):
+        out.append((f"isunique({expr})", "must not contain duplicates"))
+    if unique and c.list_type == "map" and c.list_map_keys and all(IDENTIFIER.match(k) and k not in KEYWORDS for k in c.list_map_keys):
+        keys = ", ".join(f"_m.{k}" for k in c.list_map_keys)
+        out.append((f"isunique([[{keys}] for _m in {expr}])", f"must not repeat the keys {', '.join(c.list_map_keys)}"))
+    return out
+
+
+def _map_size(expr: str, c: Constraints) -> list[tuple[str, str]]:
+    out = []
+    if c.max_properties is not None:
+        out.append((f"[_p for _p in {expr}][{c.max_properties}::] == []", f"must have at most {c.max_properties} entries"))
+    if c.min_properties:
+        out.append((f"[_p for _p in {expr}][{c.min_properties - 1}::] != []", f"must have at least {c.min_properties} entries"))
+    return out
