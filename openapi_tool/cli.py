@@ -93,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--templates", metavar="DIR", help="directory of Jinja2 templates overriding the bundled ones")
     gen.add_argument("--k8s-module", metavar="DIR",
                      help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of a bundled copy")
+    gen.add_argument("--report", metavar="FILE", help="write a markdown report: constraints kept as comments, and why")
+    gen.add_argument("--report-json", metavar="FILE", help="the same report as JSON")
     gen.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
 
     ir = commands.add_parser("ir", help="print the intermediate model as JSON", epilog=IR_EXAMPLES, formatter_class=fmt,
@@ -136,6 +138,7 @@ def _default_name(args: argparse.Namespace) -> str:
 def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.kcl.render import Options, render_module
     from openapi_tool.output import write_tree
+    from openapi_tool.report import report_data, summary_line, write_reports
 
     model = _load(args, reporter)
     output = Path(args.output)
@@ -150,10 +153,12 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
     options = Options(module_name=_default_name(args), templates=templates, k8s_module=k8s_module)
     module = render_module(model, options, reporter.warn, reporter.progress)
     result = write_tree(output, module.files, {"tool": f"openapi-tool {__version__}", "resources": module.resources})
+    data = report_data(module)
+    write_reports(data, args.report, args.report_json)
     if not args.quiet:
         print(
             f"{output}: {len(model.schemas)} schemas, {len(result.written)} files written, "
-            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed; {summary_line(data)}",
             file=sys.stderr,
         )
     return 0

@@ -1,4 +1,5 @@
-"""Every CRD file and every Kubernetes spec in ../shared/corpus generates a module that compiles."""
+"""Every CRD file and every Kubernetes spec in ../shared/corpus generates a module that
+compiles with kcl-lib and is already in `kcl fmt` form."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
-from openapi_tool.verify import compile_module
+from openapi_tool.verify import compile_module, format_differences
 
 
 def _crd_files(corpus: Path) -> list[Path]:
@@ -25,6 +26,7 @@ def _generate_and_compile(flag: str, source: Path, out: Path) -> str:
     if main(["gen", "-q", flag, str(source), "-o", str(out)]) != 0:
         return "generation failed"
     errors = [f"{r.package}: {r.error.splitlines()[0] if r.error else ''}" for r in compile_module(out) if r.error]
+    errors += [f"{path}: not in kcl fmt form" for path in format_differences(out)]
     return "; ".join(errors)
 
 

@@ -10,11 +10,12 @@ as a comment in the check block.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
+from openapi_tool.kcl.cel import SELF_OBJECT, Translator, Untranslatable, Value
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
 from openapi_tool.kcl.types import literal_union_expressible
-from openapi_tool.kcl.values import literal
+from openapi_tool.kcl.values import literal, number
 from openapi_tool.model import (
     AnyType,
     Constraints,
@@ -23,6 +24,7 @@ from openapi_tool.model import (
     MapType,
     Primitive,
     Property,
+    Ref,
     Schema,
     Type,
     UnionType,
@@ -39,7 +41,7 @@ class Skipped:
 
 @dataclass
 class Checks:
-    """Check lines of one schema, what was skipped, and whether `regex` is needed."""
+    """Check lines of one schema, what was skipped (kept as comments), and whether `regex` is needed."""
 
     lines: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
@@ -59,20 +61,40 @@ def reference(name: str) -> str | None:
 
 @dataclass(frozen=True)
 class Context:
-    """What every check of one schema needs: attribute names, the regex alias, the pattern filter."""
+    """What every check of one schema needs: attribute names, the regex alias, the pattern
+    filter, and the CEL translator."""
 
     names: frozenset[str]
     regex: str
     pattern_ok: PatternFilter
+    cel: Translator
 
 
-def schema_checks(schema: Schema, regex_alias: str, pattern_ok: PatternFilter) -> Checks:
-    """Checks for every property constraint of `schema`."""
+def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: str, pattern_ok: PatternFilter) -> Checks:
+    """Checks for the CEL rules of `schema` and every property constraint."""
     result = Checks()
-    context = Context(frozenset(p.name for p in schema.properties), regex_alias, pattern_ok)
+    names = frozenset(p.name for p in schema.properties)
+    context = Context(names, regex_alias, pattern_ok, Translator(schemas, names, regex_alias, pattern_ok))
+    whole = Value(SELF_OBJECT, Ref(schema.key), schema)
+    for condition, message in _cel(whole, schema.constraints, context, f"{schema.source}", result):
+        result.lines.append(f"{condition}, {string_literal(message)}")
+        result.translated += 1
     for prop in schema.properties:
         _property_checks(prop, context, result)
+    result.uses_regex = result.uses_regex or context.cel.uses_regex
     return result
+
+
+def _cel(value: Value, constraints: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
+    """(condition, message) for each CEL rule that translates; the others are skipped."""
+    out = []
+    for validation in constraints.validations:
+        message = validation.message or f"failed rule: {validation.rule}"
+        try:
+            out.append((context.cel.translate(validation.rule, value), message))
+        except Untranslatable as error:
+            _skip(result, where, f"rule {validation.rule}", str(error))
+    return out
 
 
 def _property_checks(prop: Property, context: Context, result: Checks) -> None:
@@ -92,7 +114,12 @@ def _property_checks(prop: Property, context: Context, result: Checks) -> None:
 
 def _skip(result: Checks, where: str, rule: str, reason: str) -> None:
     result.skipped.append(Skipped(where, rule, reason))
-    result.lines.append(f"# not checked ({reason}): {' '.join(rule.split())}")
+
+
+def comment(skipped: Skipped) -> str:
+    """A one-line KCL comment recording a constraint that is not checked, and why."""
+    text = " ".join(f"not checked ({skipped.reason}): {skipped.rule}".split())
+    return "# " + "".join(c if c.isprintable() else "?" for c in text)
 
 
 def _conditions(
@@ -122,6 +149,8 @@ def _conditions(
             out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
     if c.const is not None and kind in ("int", "float", "str", "bool"):
         out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
+    if c.validations:
+        out += _cel(Value(expr, type_), c, context, where, result)
     if isinstance(type_, ListType):
         item = f"_v{depth}"
         for condition, message in _conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
@@ -148,21 +177,17 @@ def _kind(type_: Type) -> str:
     return "schema"
 
 
-def _number(value: float) -> str:
-    return literal(int(value)) if isinstance(value, float) and value.is_integer() else literal(value)
-
-
 def _numeric(expr: str, c: Constraints, kind: str) -> list[tuple[str, str]]:
     out = []
     if c.minimum is not None:
         op = ">" if c.exclusive_minimum else ">="
-        out.append((f"{expr} {op} {_number(c.minimum)}", f"must be {op} {_number(c.minimum)}"))
+        out.append((f"{expr} {op} {number(c.minimum)}", f"must be {op} {number(c.minimum)}"))
     if c.maximum is not None:
         op = "<" if c.exclusive_maximum else "<="
-        out.append((f"{expr} {op} {_number(c.maximum)}", f"must be {op} {_number(c.maximum)}"))
+        out.append((f"{expr} {op} {number(c.maximum)}", f"must be {op} {number(c.maximum)}"))
     if c.multiple_of is not None and c.multiple_of > 0:
         if kind == "int" and float(c.multiple_of).is_integer():
-            out.append((f"{expr} % {_number(c.multiple_of)} == 0", f"must be a multiple of {_number(c.multiple_of)}"))
+            out.append((f"{expr} % {number(c.multiple_of)} == 0", f"must be a multiple of {number(c.multiple_of)}"))
     return out
 
 

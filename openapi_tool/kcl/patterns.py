@@ -64,19 +64,24 @@ def _run(api, kcl, main: Path) -> str:
         return str(error)
 
 
-def all_patterns(model: Model) -> list[str]:
-    """Every `pattern` in the model, on properties, list items and map values."""
-    found: list[str] = []
+def all_constraints(model: Model) -> list[Constraints]:
+    """Every constraint set in the model: schemas, properties, list items and map values."""
+    found: list[Constraints] = []
 
     def visit(constraints: Constraints, type_: Type) -> None:
-        if constraints.pattern is not None:
-            found.append(constraints.pattern)
+        found.append(constraints)
         if isinstance(type_, ListType):
             visit(type_.item_constraints, type_.items)
         if isinstance(type_, MapType):
             visit(type_.value_constraints, type_.values)
 
     for schema in model.schemas:
+        found.append(schema.constraints)
         for prop in schema.properties:
             visit(prop.constraints, prop.type)
     return found
+
+
+def all_patterns(model: Model) -> list[str]:
+    """Every `pattern` in the model."""
+    return [c.pattern for c in all_constraints(model) if c.pattern is not None]

@@ -9,10 +9,10 @@ from typing import Callable
 import jinja2
 
 from openapi_tool import __version__
-from openapi_tool.kcl.checks import Checks, Skipped, schema_checks
+from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring, escape_doc
 from openapi_tool.kcl.layout import Placement, place_schemas
-from openapi_tool.kcl.patterns import PatternChecker, all_patterns
+from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
@@ -42,6 +42,7 @@ class RenderedModule:
     """`"apps/v1 Deployment"` -> `"api.apps.v1.Deployment"` (package path and schema name)."""
     checks: int = 0
     skipped: tuple[Skipped, ...] = ()
+    cel_rules: int = 0
 
 
 @dataclass
@@ -59,6 +60,7 @@ class SchemaView:
     attributes: list[Attribute]
     index_signature: str | None
     checks: list[str] = field(default_factory=list)
+    comments: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +118,8 @@ def render_module(
         name=string_literal(options.module_name),
         k8s_path=string_literal(options.k8s_module) if options.k8s_module else None,
     )
-    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped))
+    cel_rules = sum(len(c.validations) for c in all_constraints(model))
+    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules)
 
 
 def _file_view(
@@ -137,7 +140,7 @@ def _file_view(
         if target != placement.package and target not in aliases:
             aliases[target] = _alias(identifier("".join(target[-2:]), "pkg"), reserved)
     regex_alias = _alias("_regex", reserved)
-    checks = schema_checks(schema, regex_alias, patterns)
+    checks = schema_checks(schema, schemas, regex_alias, patterns)
     imports = sorted((".".join(pkg), alias) for pkg, alias in aliases.items())
     if checks.uses_regex:
         imports.append(("regex", regex_alias))
@@ -168,6 +171,7 @@ def _file_view(
             attributes=attributes,
             index_signature="any" if undeclarable else _index_signature(schema, ref_name),
             checks=checks.lines,
+            comments=[comment(s) for s in checks.skipped],
         ),
     )
     return view, checks
@@ -189,7 +193,7 @@ def _default(prop: Property, schemas: dict[str, Schema], owner: Schema, warn: Ca
     if prop.default is None or not fits(prop.default, prop.type, schemas):
         warn(f"{prop.source}: default {prop.default!r} does not fit the type of {owner.name}.{prop.name}; left out")
         return None
-    return literal(prop.default)
+    return literal(prop.default, indent=4)
 
 
 def _index_signature(schema: Schema, ref_name: Callable[[str], str]) -> str | None:

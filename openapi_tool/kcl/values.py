@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from typing import Any, Mapping
 
 from openapi_tool.kcl.names import string_literal
 from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Schema, Type, UnionType
 
 
-def literal(value: Any) -> str:
-    """A KCL expression in `kcl fmt` form that evaluates to the JSON value."""
+def literal(value: Any, indent: int = 0) -> str:
+    """A KCL expression in `kcl fmt` form that evaluates to the JSON value.
+
+    `indent` is the indentation of the line the literal starts on: `kcl fmt` breaks a
+    mapping whose only entry holds a mapping over several lines, and so does this.
+    """
     if value is None:
         return "None"
     if isinstance(value, bool):
@@ -18,16 +23,26 @@ def literal(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("not a finite number")
-        return repr(value)
+        return number(value)
     if isinstance(value, str):
         return string_literal(value)
     if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
+        return "[" + ", ".join(literal(v, indent) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{string_literal(str(k))}: {literal(v)}" for k, v in value.items()) + "}"
+        if len(value) == 1 and isinstance(next(iter(value.values())), dict):
+            (key, inner), = value.items()
+            pad = " " * (indent + 4)
+            return f"{{\n{pad}{string_literal(str(key))}: {literal(inner, indent + 4)}\n{' ' * indent}}}"
+        return "{" + ", ".join(f"{string_literal(str(k))}: {literal(v, indent)}" for k, v in value.items()) + "}"
     raise ValueError(f"no KCL literal for {type(value).__name__}")
+
+
+def number(value: float) -> str:
+    """A float as `kcl fmt` writes it: positional digits, and no `.0` on whole numbers."""
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def fits(value: Any, type_: Type, schemas: Mapping[str, Schema]) -> bool:

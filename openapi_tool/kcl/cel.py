@@ -1,0 +1,501 @@
+"""CEL rules (`x-kubernetes-validations`) translated into KCL check expressions.
+
+Rules are parsed with cel-python's real CEL grammar. The translation is typed: every
+sub-expression carries the IR type it has, so that only expressions the KCL compiler
+accepts are produced. Anything without a faithful KCL form (transition rules using
+`oldSelf`, Kubernetes library functions, operands of union type) raises `Untranslatable`
+and the rule is kept as a comment.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from lark import Token, Tree
+from lark.exceptions import LarkError
+
+from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
+from openapi_tool.kcl.values import number
+from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Schema, Type, UnionType
+
+_PARSER = None
+SELF_OBJECT = "\x00self"
+"""Stands for `self` when it is a whole object: its attributes are reached by bare name."""
+
+
+class Untranslatable(Exception):
+    """The rule has no faithful KCL form; the message says why."""
+
+
+@dataclass(frozen=True)
+class Value:
+    """A translated sub-expression: KCL text, its IR type (None when unknown), and for
+    `self` of an object rule the schema whose attributes are reached by bare name."""
+
+    expr: str
+    type: Type | None = None
+    schema: Schema | None = None
+
+
+@dataclass
+class Translator:
+    """Translates the rules of one schema; `names` are its attribute names (they shadow builtins)."""
+
+    schemas: Mapping[str, Schema]
+    names: frozenset[str]
+    regex_alias: str
+    pattern_ok: Callable[[str], bool]
+    uses_regex: bool = False
+    _scopes: list[dict[str, Value]] = field(default_factory=list)
+
+    def translate(self, rule: str, self_value: Value) -> str:
+        tree = _parse(rule)
+        self._scopes = [{"self": self_value}]
+        result = self._visit(tree)
+        if result.type is not None and _kind(result.type) not in ("bool", "any"):
+            raise Untranslatable("the rule does not evaluate to a boolean")
+        if SELF_OBJECT in result.expr:
+            raise Untranslatable("the rule uses `self` as a whole object, which a KCL check cannot name")
+        return result.expr
+
+    # --- grammar rules ---------------------------------------------------------------
+
+    def _visit(self, node: Tree) -> Value:
+        handler = getattr(self, "_rule_" + node.data, None)
+        if handler is None:
+            raise Untranslatable(f"CEL construct `{node.data}` is not supported")
+        return handler(node)
+
+    def _rule_expr(self, node: Tree) -> Value:
+        condition, then, otherwise = (list(node.children) + [None, None])[:3]
+        if then is None:
+            return self._visit(condition)
+        test, yes, no = self._visit(condition), self._visit(then), self._visit(otherwise)
+        if _kind(test.type) not in ("bool", "any"):
+            raise Untranslatable("a ternary condition that is not a boolean")
+        return Value(f"({yes.expr} if {test.expr} else {no.expr})", _common_type(yes.type, no.type))
+
+    def _children(self, node: Tree) -> list:
+        return [c for c in node.children if c is not None]
+
+    def _logical(self, node: Tree, kcl_op: str) -> Value:
+        children = self._children(node)
+        if len(children) == 1:
+            return self._visit(children[0])
+        left, right = self._visit(children[0]), self._visit(children[1])
+        return Value(f"({left.expr} {kcl_op} {right.expr})", Primitive("bool"))
+
+    def _rule_conditionalor(self, node: Tree) -> Value:
+        return self._logical(node, "or")
+
+    def _rule_conditionaland(self, node: Tree) -> Value:
+        return self._logical(node, "and")
+
+    def _rule_paren_expr(self, node: Tree) -> Value:
+        return self._visit(node.children[0])
+
+    def _rule_relation(self, node: Tree) -> Value:
+        children = self._children(node)
+        if len(children) == 1:
+            return self._visit(children[0])
+        op_node, right_node = children
+        left = self._visit(op_node.children[0])
+        right = self._visit(right_node)
+        op = {"relation_lt": "<", "relation_le": "<=", "relation_gt": ">", "relation_ge": ">=",
+              "relation_eq": "==", "relation_ne": "!=", "relation_in": "in"}[op_node.data]
+        if op in ("<", "<=", ">", ">="):
+            _comparable(left, right)
+        if op == "in" and _kind(right.type) not in ("list", "map", "any"):
+            raise Untranslatable("`in` needs a list or a map")
+        return Value(f"({left.expr} {op} {right.expr})", Primitive("bool"))
+
+    def _rule_addition(self, node: Tree) -> Value:
+        return self._arithmetic(node, {"addition_add": "+", "addition_sub": "-"})
+
+    def _rule_multiplication(self, node: Tree) -> Value:
+        return self._arithmetic(node, {"multiplication_mul": "*", "multiplication_div": "/", "multiplication_mod": "%"})
+
+    def _arithmetic(self, node: Tree, ops: dict[str, str]) -> Value:
+        children = self._children(node)
+        if len(children) == 1:
+            return self._visit(children[0])
+        op_node, right_node = children
+        left, right = self._visit(op_node.children[0]), self._visit(right_node)
+        op = ops[op_node.data]
+        kinds = {_kind(left.type), _kind(right.type)}
+        if kinds == {"int"}:
+            return Value(f"({left.expr} {'//' if op == '/' else op} {right.expr})", Primitive("int"))
+        if kinds <= {"int", "float"} and op != "%":
+            return Value(f"({left.expr} {op} {right.expr})", Primitive("float"))
+        if op == "+" and len(kinds) == 1 and kinds <= {"str", "list"}:
+            return Value(f"({left.expr} + {right.expr})", left.type)
+        raise Untranslatable(f"`{op}` on operands of kinds {sorted(kinds)}")
+
+    def _rule_unary(self, node: Tree) -> Value:
+        children = self._children(node)
+        if len(children) == 1:
+            return self._visit(children[0])
+        op, operand = children[0].data, self._visit(children[1])
+        if op == "unary_not":
+            if _kind(operand.type) not in ("bool", "any"):
+                raise Untranslatable("`!` on a non-boolean")
+            return Value(f"(not {operand.expr})", Primitive("bool"))
+        if _kind(operand.type) not in ("int", "float"):
+            raise Untranslatable("`-` on a non-number")
+        return Value(f"(-{operand.expr})", operand.type)
+
+    def _rule_member(self, node: Tree) -> Value:
+        return self._visit(node.children[0])
+
+    def _rule_primary(self, node: Tree) -> Value:
+        return self._visit(node.children[0])
+
+    def _rule_ident(self, node: Tree) -> Value:
+        name = str(node.children[0])
+        for scope in reversed(self._scopes):
+            if name in scope:
+                return scope[name]
+        if name == "oldSelf":
+            raise Untranslatable("a transition rule (oldSelf) compares with the stored object")
+        raise Untranslatable(f"unknown identifier `{name}`")
+
+    def _rule_literal(self, node: Tree) -> Value:
+        token: Token = node.children[0]
+        text = str(token)
+        if token.type in ("INT_LIT",):
+            return Value(str(int(text, 0)), Primitive("int"))
+        if token.type == "FLOAT_LIT":
+            return Value(number(float(text)), Primitive("float"))
+        if token.type in ("STRING_LIT", "MLSTRING_LIT"):
+            return Value(string_literal(_decode_string(text)), Primitive("str"))
+        if token.type == "BOOL_LIT":
+            return Value("True" if text == "true" else "False", Primitive("bool"))
+        if token.type == "NULL_LIT":
+            return Value("None", AnyType())
+        raise Untranslatable(f"{token.type} literals are not supported")
+
+    def _rule_list_lit(self, node: Tree) -> Value:
+        items = [self._visit(e) for e in _exprlist(node)]
+        item_types = {repr(i.type) for i in items}
+        item_type = items[0].type if len(item_types) == 1 and items else AnyType()
+        return Value("[" + ", ".join(i.expr for i in items) + "]", ListType(item_type or AnyType()))
+
+    def _rule_map_lit(self, node: Tree) -> Value:
+        inits = node.children[0].children if node.children and node.children[0] is not None else []
+        pairs = [(self._visit(inits[i]), self._visit(inits[i + 1])) for i in range(0, len(inits), 2)]
+        return Value("{" + ", ".join(f"{k.expr}: {v.expr}" for k, v in pairs) + "}", MapType(AnyType()))
+
+    def _rule_member_dot(self, node: Tree) -> Value:
+        target = self._visit(node.children[0])
+        return self._field(target, str(node.children[1]))
+
+    def _rule_member_index(self, node: Tree) -> Value:
+        target = self._visit(node.children[0])
+        index = self._visit(node.children[1])
+        if isinstance(target.type, ListType) and _kind(index.type) == "int":
+            return Value(f"{target.expr}[{index.expr}]", target.type.items)
+        if isinstance(target.type, MapType) and _kind(index.type) == "str":
+            return Value(f"{target.expr}[{index.expr}]", target.type.values)
+        raise Untranslatable("indexing needs a list with an int or a map with a string")
+
+    def _rule_ident_arg(self, node: Tree) -> Value:
+        name = str(node.children[0])
+        args = _exprlist(node, 1)
+        if name == "has":
+            return self._has(args)
+        values = [self._visit(a) for a in args]
+        if name == "size" and len(values) == 1:
+            return self._size(values[0])
+        if name in _CONVERSIONS and len(values) == 1:
+            builtin, result = _CONVERSIONS[name]
+            self._builtin(builtin)
+            return Value(f"{builtin}({values[0].expr})", result)
+        if name == "matches" and len(values) == 2:
+            return self._matches(values[0], args[1])
+        if name == "duration" and len(values) == 1 and _kind(values[0].type) == "str":
+            return self._duration(values[0], args[0])
+        raise Untranslatable(f"function `{name}` has no KCL equivalent here")
+
+    def _rule_member_dot_arg(self, node: Tree) -> Value:
+        method = str(node.children[1])
+        args = _exprlist(node, 2)
+        if method in _MACROS:
+            return self._macro(node.children[0], method, args)
+        target = self._visit(node.children[0])
+        if method == "size" and not args:
+            return self._size(target)
+        if method == "matches" and len(args) == 1:
+            return self._matches(target, args[0])
+        values = [self._visit(a) for a in args]
+        if method == "substring" and _kind(target.type) == "str" and 1 <= len(values) <= 2 and all(_kind(v.type) == "int" for v in values):
+            bounds = ":".join(v.expr for v in values)
+            return Value(f"{target.expr}[{bounds}:{':' if len(values) == 1 else ''}]", Primitive("str"))  # kcl fmt form
+        if method == "split" and _kind(target.type) == "str" and len(values) == 1 and _kind(values[0].type) == "str":
+            return Value(f"{target.expr}.split({values[0].expr})", ListType(Primitive("str")))
+        if method in _STRING_METHODS and _kind(target.type) == "str":
+            kcl_method, arity = _STRING_METHODS[method]
+            if len(values) != arity or any(_kind(v.type) != "str" for v in values):
+                raise Untranslatable(f"`{method}` needs {arity} string argument(s)")
+            if method == "contains":
+                return Value(f"({values[0].expr} in {target.expr})", Primitive("bool"))
+            result_type = Primitive("bool") if method in ("startsWith", "endsWith") else Primitive("str")
+            return Value(f"{target.expr}.{kcl_method}({', '.join(v.expr for v in values)})", result_type)
+        raise Untranslatable(f"method `{method}` has no KCL equivalent here")
+
+    # --- pieces ----------------------------------------------------------------------
+
+    def _field(self, target: Value, name: str) -> Value:
+        name = unescape_field(name)
+        if target.schema is not None:
+            prop = next((p for p in target.schema.properties if p.name == name), None)
+            if prop is None:
+                raise Untranslatable(f"no field `{name}`")
+            ref = _attribute(name)
+            return Value(ref, prop.type)
+        type_ = target.type
+        if isinstance(type_, Ref):
+            schema = self.schemas.get(type_.key)
+            prop = next((p for p in schema.properties if p.name == name), None) if schema else None
+            if prop is None:
+                raise Untranslatable(f"no field `{name}`")
+            return Value(_select(target.expr, name), prop.type)
+        if isinstance(type_, MapType) or _kind(type_) == "any":
+            values = type_.values if isinstance(type_, MapType) else None
+            return Value(f"{target.expr}[{string_literal(name)}]", values)
+        raise Untranslatable(f"`.{name}` on a value that is not an object")
+
+    def _has(self, args: list) -> Value:
+        if len(args) != 1:
+            raise Untranslatable("has() takes one field selection")
+        member = _single_member(args[0])
+        if member is None or member.data != "member_dot":
+            raise Untranslatable("has() needs a field selection")
+        target = self._visit(member.children[0])
+        name = str(member.children[1])
+        if target.schema is not None or isinstance(target.type, Ref):
+            selected = self._field(target, name)
+            return Value(f"({selected.expr} not in [None, Undefined])", Primitive("bool"))
+        if isinstance(target.type, MapType) or _kind(target.type) == "any":
+            return Value(f"({string_literal(name)} in {target.expr})", Primitive("bool"))
+        raise Untranslatable("has() on a value that is not an object")
+
+    def _size(self, value: Value) -> Value:
+        self._builtin("len")
+        kind = _kind(value.type)
+        if kind == "str":
+            return Value(f"len([_ch for _ch in {value.expr}])", Primitive("int"))
+        if kind in ("list", "map"):
+            return Value(f"len({value.expr})", Primitive("int"))
+        raise Untranslatable("size() of a value of unknown kind")
+
+    def _matches(self, target: Value, pattern_node: Tree) -> Value:
+        pattern = _string_constant(pattern_node)
+        if pattern is None or _kind(target.type) != "str":
+            raise Untranslatable("matches() needs a string and a constant pattern")
+        if not self.pattern_ok(pattern):
+            raise Untranslatable("the KCL regex engine does not accept this pattern")
+        self.uses_regex = True
+        return Value(f"{self.regex_alias}.search({target.expr}, {string_literal(pattern)})", Primitive("bool"))
+
+    def _duration(self, value: Value, node: Tree) -> Value:
+        """A Go duration string as float seconds: computed now for constants, else in KCL."""
+        constant = _string_constant(node)
+        if constant is not None:
+            seconds = _duration_seconds(constant)
+            if seconds is None:
+                raise Untranslatable(f"{constant!r} is not a duration")
+            return Value(number(seconds), _DURATION)
+        for builtin in ("sum", "float"):
+            self._builtin(builtin)
+        self.uses_regex = True
+        units = "{" + ", ".join(f"{string_literal(u)}: {number(f)}" for u, f in _DURATION_UNITS.items()) + "}"
+        terms = f"[float(_d[0]) * {units}[_d[1]] for _d in {self.regex_alias}.findall({value.expr}, {string_literal(_DURATION_TERM)})]"
+        return Value(f"((-1 if {value.expr}.startswith(\"-\") else 1) * sum({terms}))", _DURATION)
+
+    def _macro(self, target_node: Tree, method: str, args: list) -> Value:
+        target = self._visit(target_node)
+        kind = _kind(target.type)
+        if kind not in ("list", "map"):
+            raise Untranslatable(f"{method}() on a value that is not a list or a map")
+        if len(args) not in (2, 3) or _single_ident(args[0]) is None:
+            raise Untranslatable(f"{method}() needs a variable and an expression")
+        variable = _single_ident(args[0])
+        item_type = target.type.items if isinstance(target.type, ListType) else Primitive("str")
+        kcl_var = f"_{variable}{len(self._scopes)}"
+        self._scopes.append({variable: Value(kcl_var, item_type)})
+        try:
+            bodies = [self._visit(a) for a in args[1:]]
+        finally:
+            self._scopes.pop()
+        iterable = f"[*{target.expr}]" if target.expr.startswith("(") else target.expr  # quantifiers take no (...)
+        loop = f"{kcl_var} in {iterable}"
+        if method in ("all", "exists"):
+            quantifier = "all" if method == "all" else "any"
+            return Value(f"({quantifier} {loop} {{{bodies[0].expr}}})", Primitive("bool"))
+        if method == "exists_one":
+            self._builtin("len")
+            return Value(f"(len([{kcl_var} for {loop} if {bodies[0].expr}]) == 1)", Primitive("bool"))
+        if method == "filter":
+            return Value(f"[{kcl_var} for {loop} if {bodies[0].expr}]", ListType(item_type))
+        if len(bodies) == 1:
+            return Value(f"[{bodies[0].expr} for {loop}]", ListType(bodies[0].type or AnyType()))
+        return Value(f"[{bodies[1].expr} for {loop} if {bodies[0].expr}]", ListType(bodies[1].type or AnyType()))
+
+    def _builtin(self, name: str) -> None:
+        if name in self.names:
+            raise Untranslatable(f"an attribute named `{name}` hides the builtin the rule needs")
+
+
+_CONVERSIONS = {"int": ("int", Primitive("int")), "string": ("str", Primitive("str")), "double": ("float", Primitive("float"))}
+_STRING_METHODS = {
+    "startsWith": ("startswith", 1),
+    "endsWith": ("endswith", 1),
+    "contains": ("", 1),
+    "lowerAscii": ("lower", 0),
+    "upperAscii": ("upper", 0),
+}
+_MACROS = ("all", "exists", "exists_one", "filter", "map")
+_DURATION = Primitive("float", "duration")
+_DURATION_UNITS = {"ns": 1e-09, "us": 1e-06, "µs": 1e-06, "ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_DURATION_TERM = "([0-9]*\\.?[0-9]+)(ns|us|µs|ms|s|m|h)"
+
+
+def _duration_seconds(text: str) -> float | None:
+    """Go's time.ParseDuration, in seconds; None when `text` is not a duration."""
+    import re
+
+    body = text.lstrip("+-")
+    if body == "0":
+        return 0.0
+    terms = re.findall(_DURATION_TERM, body)
+    if not body or "".join(n + u for n, u in terms) != body:
+        return None
+    seconds = sum(float(n) * _DURATION_UNITS[u] for n, u in terms)
+    return -seconds if text.startswith("-") else seconds
+
+
+def _parse(rule: str) -> Tree:
+    global _PARSER
+    if _PARSER is None:
+        from celpy.celparser import CELParser
+
+        _PARSER = CELParser()
+    try:
+        return _PARSER.parse(rule)
+    except (LarkError, Exception) as error:  # celpy wraps lark errors in its own type
+        raise Untranslatable(f"the rule does not parse as CEL: {str(error).splitlines()[0] if str(error) else ''}") from None
+
+
+def _kind(type_: Type | None) -> str:
+    if type_ is None or isinstance(type_, AnyType):
+        return "any"
+    if isinstance(type_, Primitive):
+        return type_.name
+    if isinstance(type_, LiteralType):
+        first = type_.values[0]
+        return "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
+    if isinstance(type_, ListType):
+        return "list"
+    if isinstance(type_, MapType):
+        return "map"
+    if isinstance(type_, UnionType):
+        return "union"
+    return "schema"
+
+
+def _common_type(a: Type | None, b: Type | None) -> Type | None:
+    """The type both branches of a ternary share, by kind; None when they differ."""
+    if repr(a) == repr(b):
+        return a
+    kinds = {_kind(a), _kind(b)}
+    if kinds == {"map"}:
+        return MapType(AnyType())
+    if kinds == {"list"}:
+        return ListType(a.items if not isinstance(a.items, AnyType) else b.items)  # type: ignore[union-attr]
+    if len(kinds) == 1 and kinds <= {"str", "int", "float", "bool"}:
+        return Primitive(kinds.pop())
+    if kinds == {"int", "float"}:
+        return Primitive("float")
+    return None
+
+
+def _comparable(left: Value, right: Value) -> None:
+    kinds = {_kind(left.type), _kind(right.type)}
+    if kinds <= {"int", "float", "any"} or kinds <= {"str", "any"}:
+        return
+    raise Untranslatable(f"ordering between kinds {sorted(kinds)}")
+
+
+def _attribute(name: str) -> str:
+    if not IDENTIFIER.match(name):
+        raise Untranslatable(f"the attribute `{name}` cannot be referenced in a KCL check")
+    return "$" + name if name in KEYWORDS else name
+
+
+def _select(expr: str, name: str) -> str:
+    """`expr.name`, or `expr["name"]` where the name is not a plain identifier."""
+    return f"{expr}.{name}" if IDENTIFIER.match(name) and name not in KEYWORDS else f"{expr}[{string_literal(name)}]"
+
+
+_ESCAPED_WORDS = {"__dash__": "-", "__dot__": ".", "__slash__": "/", "__underscores__": "__"}
+
+
+def unescape_field(name: str) -> str:
+    """Kubernetes' CEL escaping of property names: `__namespace__`, `a__dash__b`, ..."""
+    if name.startswith("__") and name.endswith("__") and name[2:-2] in _CEL_RESERVED:
+        return name[2:-2]
+    for escaped, plain in _ESCAPED_WORDS.items():
+        name = name.replace(escaped, plain)
+    return name
+
+
+_CEL_RESERVED = frozenset(
+    "true false null in as break const continue else for function if import let loop package namespace return var void while".split()
+)
+
+
+def _decode_string(text: str) -> str:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise Untranslatable("a string literal KCL cannot represent") from None
+    if not isinstance(value, str):
+        raise Untranslatable("a bytes literal")
+    return value
+
+
+def _exprlist(node: Tree, start: int = 0) -> list:
+    rest = [c for c in node.children[start:] if isinstance(c, Tree)]
+    for child in rest:
+        if child.data == "exprlist":
+            return list(child.children)
+    return []
+
+
+def _descend(node: Tree) -> Tree:
+    """Skip the single-child wrapper rules between `expr` and the interesting node."""
+    while isinstance(node, Tree) and node.data in _WRAPPERS and len([c for c in node.children if c is not None]) == 1:
+        node = next(c for c in node.children if c is not None)
+    return node
+
+
+_WRAPPERS = {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary", "member", "primary"}
+
+
+def _single_member(node: Tree) -> Tree | None:
+    inner = _descend(node)
+    return inner if isinstance(inner, Tree) and inner.data.startswith("member_") else None
+
+
+def _single_ident(node: Tree) -> str | None:
+    inner = _descend(node)
+    return str(inner.children[0]) if isinstance(inner, Tree) and inner.data == "ident" else None
+
+
+def _string_constant(node: Tree) -> str | None:
+    inner = _descend(node)
+    if isinstance(inner, Tree) and inner.data == "literal" and inner.children[0].type in ("STRING_LIT", "MLSTRING_LIT"):
+        return _decode_string(str(inner.children[0]))
+    return None
