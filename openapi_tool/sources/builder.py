@@ -35,6 +35,10 @@ INT_OR_STRING = UnionType((Primitive("int"), Primitive("str")))
 QUANTITY = UnionType((Primitive("int"), Primitive("float"), Primitive("str")))
 ANY_MAP = MapType(AnyType())
 
+EXPANSION_LIMIT = 10
+"""Visits per distinct schema node before the input counts as an alias bomb; a spec
+without YAML aliases visits each node once."""
+
 _SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
@@ -88,6 +92,8 @@ class ModelBuilder:
         self._path: set[int] = set()
         self.object_meta = object_meta or ANY_MAP
         self.resolve_ref: RefResolver | None = None
+        self._visits = 0
+        self._distinct: set[int] = set()
         self.zero_defaults_unset = False
 
     # --- naming ----------------------------------------------------------------------
@@ -221,6 +227,10 @@ class ModelBuilder:
                 return AnyType(), True
             raise InputError(place.label, place.pointer, "a schema must be a mapping")
         marker = id(node)
+        self._visits += 1
+        self._distinct.add(marker)
+        if self._visits > EXPANSION_LIMIT * len(self._distinct) + 10_000:
+            raise InputError(place.label, place.pointer, "the schema repeats shared subtrees (YAML aliases) too often to expand")
         if marker in self._path:
             raise InputError(place.label, place.pointer, "the schema contains itself (a recursive YAML alias)")
         self._path.add(marker)
