@@ -24,9 +24,30 @@ examples:
       OpenAPI 3 group documents as the API server serves them; refs resolve across them
   openapi-tool gen --crd crds/ --k8s-module ../k8s -o out/
       CRD modules that import ObjectMeta from a generated k8s module instead of a bundled copy
+  openapi-tool gen --from-cluster --context prod -o cluster/
+      the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
+  openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
+      regeneration check for CI: exit 1 and a markdown report when k8s/ is out of date
 
 Then, in out/: a main.k with `import cert_manager_io.v1 as certmanager` and
 `certmanager.Certificate {...}`; `openapi-tool compile out/` checks it with the KCL compiler.
+"""
+
+REGEN_EXAMPLES = """\
+examples:
+  openapi-tool regen                       run every job of ./openapi-tool.yaml
+  openapi-tool regen --check               exit 1 when any output is out of date (CI, cron)
+  openapi-tool regen --report changes.md   also write what changed, breaking changes first
+
+A project file lists jobs; paths are relative to it:
+  jobs:
+    - output: k8s
+      spec: [https://raw.githubusercontent.com/kubernetes/kubernetes/v1.35.0/api/openapi-spec/swagger.json]
+    - output: crds
+      crd: [crds/]
+      k8s_module: k8s
+    - output: cluster
+      cluster: {context: prod, groups: [apps, cert-manager.io]}
 """
 
 IR_EXAMPLES = """\
@@ -66,11 +87,26 @@ class Reporter:
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--crd", action="append", default=[], metavar="PATH",
-                        help="CRD file or directory (recursive), or - for stdin; repeatable")
+                        help="CRD file, directory (recursive), URL, or - for stdin; repeatable")
     parser.add_argument("--spec", action="append", default=[], metavar="PATH",
-                        help="swagger 2.0, OpenAPI 3 or JSON Schema bundle file or directory; repeatable")
+                        help="swagger 2.0, OpenAPI 3 or JSON Schema bundle: file, directory or URL; repeatable")
+    parser.add_argument("--from-cluster", action="store_true",
+                        help="read the API server's /openapi/v3 documents and its CRDs (kubeconfig as kubectl uses it)")
+    parser.add_argument("--kubeconfig", metavar="FILE", help="with --from-cluster: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("--context", help="with --from-cluster: kubeconfig context (default: the current one)")
+    parser.add_argument("--group", action="append", default=[], metavar="GROUP",
+                        help="with --from-cluster: only this API group (core for the legacy group); repeatable")
     parser.add_argument("--validate", action="store_true",
                         help="check inputs with openapi-spec-validator first (takes seconds on the full API)")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and list what would change when the output is out of date")
+    parser.add_argument("--report", metavar="FILE",
+                        help="write a markdown report: API changes since the last run (breaking first) and constraints kept as comments")
+    parser.add_argument("--report-json", metavar="FILE", help="the same report as JSON")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,9 +129,13 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--templates", metavar="DIR", help="directory of Jinja2 templates overriding the bundled ones")
     gen.add_argument("--k8s-module", metavar="DIR",
                      help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of a bundled copy")
-    gen.add_argument("--report", metavar="FILE", help="write a markdown report: constraints kept as comments, and why")
-    gen.add_argument("--report-json", metavar="FILE", help="the same report as JSON")
-    gen.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
+    _add_run_options(gen)
+
+    regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
+                                formatter_class=fmt, description="Run every job of a project file (openapi-tool.yaml).")
+    regen.add_argument("project", nargs="?", default="openapi-tool.yaml", metavar="FILE",
+                       help="project file (default: openapi-tool.yaml)")
+    _add_run_options(regen)
 
     ir = commands.add_parser("ir", help="print the intermediate model as JSON", epilog=IR_EXAMPLES, formatter_class=fmt,
                              description="Print the intermediate model (IR) of the inputs as JSON.")
@@ -109,11 +149,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace, reporter: Reporter):
-    from openapi_tool.sources import build_model
+def _cluster(args: argparse.Namespace):
+    from openapi_tool.sources.cluster import ClusterSource
 
-    if not args.crd and not args.spec:
-        raise UsageError("give at least one input: --crd PATH or --spec PATH")
+    if not args.from_cluster:
+        if args.kubeconfig or args.context or args.group:
+            raise UsageError("--kubeconfig, --context and --group go with --from-cluster")
+        return None
+    return ClusterSource(args.kubeconfig, args.context, tuple(args.group))
+
+
+def _validate(args: argparse.Namespace) -> None:
+    if not args.crd and not args.spec and not args.from_cluster:
+        raise UsageError("give at least one input: --crd PATH, --spec PATH or --from-cluster")
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
@@ -122,56 +170,79 @@ def _load(args: argparse.Namespace, reporter: Reporter):
             print(f"error: {finding}", file=sys.stderr)
         if findings:
             raise findings[-1]
-    return build_model(args.crd, args.spec, reporter.warn)
-
-
-def _default_name(args: argparse.Namespace) -> str:
-    from openapi_tool.kcl.names import identifier
-
-    if args.name:
-        return args.name
-    if args.spec and not args.crd:
-        return "k8s"
-    return identifier(Path(args.output).resolve().name, "module")
 
 
 def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.kcl.render import Options, render_module
-    from openapi_tool.output import write_tree
-    from openapi_tool.report import report_data, summary_line, write_reports
+    from openapi_tool.regen.project import Job
 
-    model = _load(args, reporter)
-    output = Path(args.output)
-    k8s_module = None
-    if args.k8s_module:
-        if not (Path(args.k8s_module) / "kcl.mod").is_file():
-            raise UsageError(f"--k8s-module {args.k8s_module}: no kcl.mod there")
-        k8s_module = Path(_relative(Path(args.k8s_module).resolve(), output.resolve())).as_posix()
-    templates = Path(args.templates) if args.templates else None
-    if templates is not None and not templates.is_dir():
-        raise UsageError(f"--templates {args.templates}: not a directory")
-    options = Options(module_name=_default_name(args), templates=templates, k8s_module=k8s_module)
-    module = render_module(model, options, reporter.warn, reporter.progress)
-    result = write_tree(output, module.files, {"tool": f"openapi-tool {__version__}", "resources": module.resources})
-    data = report_data(module)
-    write_reports(data, args.report, args.report_json)
-    if not args.quiet:
-        print(
-            f"{output}: {len(model.schemas)} schemas, {len(result.written)} files written, "
-            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed; {summary_line(data)}",
-            file=sys.stderr,
-        )
-    return 0
+    _validate(args)
+    job = Job(
+        output=Path(args.output),
+        crd=tuple(args.crd),
+        spec=tuple(args.spec),
+        cluster=_cluster(args),
+        name=args.name,
+        templates=Path(args.templates) if args.templates else None,
+        k8s_module=Path(args.k8s_module) if args.k8s_module else None,
+    )
+    return _run_jobs([job], args, reporter)
 
 
-def _relative(path: Path, start: Path) -> str:
-    import os
+def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:
+    from openapi_tool.regen.project import load_project
 
-    return os.path.relpath(path, start)
+    return _run_jobs(load_project(args.project), args, reporter)
+
+
+def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
+    """Run every job; with --check, write nothing and exit 1 when any output is out of date."""
+    from openapi_tool.generate import run_job
+    from openapi_tool.report import merge_reports, summary_line, write_reports
+
+    outcomes = [run_job(job, args.check, reporter.warn, reporter.progress) for job in jobs]
+    write_reports(merge_reports([(str(o.output), o.report) for o in outcomes]), args.report, args.report_json)
+    stale = False
+    for outcome in outcomes:
+        if outcome.drift is not None:
+            stale = stale or not outcome.drift.current
+            _print_drift(outcome)
+        elif not args.quiet:
+            written = outcome.written
+            print(
+                f"{outcome.output}: {outcome.schemas} schemas, {len(written.written)} files written, "
+                f"{len(written.unchanged)} unchanged, {len(written.removed)} removed; {summary_line(outcome.report)}",
+                file=sys.stderr,
+            )
+    return 1 if stale else 0
+
+
+def _print_drift(outcome) -> None:
+    drift = outcome.drift
+    if drift.current:
+        print(f"{outcome.output}: up to date", file=sys.stderr)
+        return
+    print(
+        f"{outcome.output}: out of date: {len(drift.added)} files to add, {len(drift.changed)} to change, "
+        f"{len(drift.removed)} to remove",
+        file=sys.stderr,
+    )
+    for label, files in (("add", drift.added), ("change", drift.changed), ("remove", drift.removed)):
+        for path in files[:20]:
+            print(f"  {label} {path}", file=sys.stderr)
+        if len(files) > 20:
+            print(f"  ... and {len(files) - 20} more to {label}", file=sys.stderr)
+    changes = outcome.report.get("changes", {})
+    if changes.get("total"):
+        print(f"  API changes: {changes['total']} ({changes['breaking']} breaking); see --report", file=sys.stderr)
 
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
-    print(_load(args, reporter).to_json())
+    from openapi_tool.inputs import read_inputs
+    from openapi_tool.sources import build_model_from
+
+    _validate(args)
+    inputs = read_inputs(args.crd, args.spec, _cluster(args))
+    print(build_model_from(inputs.crds, inputs.specs, reporter.warn).to_json())
     return 0
 
 
@@ -195,6 +266,7 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Reporter], int]] = {
     "gen": run_gen,
+    "regen": run_regen,
     "ir": run_ir,
     "compile": run_compile,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -136,8 +137,11 @@ def expand_paths(paths: list[str], suffixes: tuple[str, ...] = YAML_SUFFIXES + J
     return out
 
 
-def read_documents(paths: list[str]) -> Iterator[Document]:
-    """Every document of every input path (`-` reads standard input)."""
+def read_documents(paths: list[str], digests: dict[str, str] | None = None) -> Iterator[Document]:
+    """Every document of every input path (`-` reads standard input).
+
+    With `digests`, records the SHA-256 of each file read, by its name.
+    """
     for path in expand_paths(paths):
         if path == "-":
             raw = sys.stdin.buffer.read()
@@ -148,4 +152,6 @@ def read_documents(paths: list[str]) -> Iterator[Document]:
             except OSError as error:
                 raise InputError(path, "", error.strerror or str(error)) from None
             name = path
+        if digests is not None:
+            digests[name] = hashlib.sha256(raw).hexdigest()
         yield from parse_text(name, raw)

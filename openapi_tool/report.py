@@ -1,6 +1,6 @@
-"""The run report: which constraints became checks and which were kept as comments.
+"""The run report: what changed since the last run, and which constraints are not checks.
 
-Written as JSON (`--report-json`) for tools and as markdown (`--report`) for people.
+Written as markdown (`--report`, ready for a pull request body) and JSON (`--report-json`).
 """
 
 from __future__ import annotations
@@ -10,41 +10,78 @@ from pathlib import Path
 from typing import Any
 
 from openapi_tool.kcl.render import RenderedModule
+from openapi_tool.regen.changes import Change
 
 
-def report_data(module: RenderedModule) -> dict[str, Any]:
+def report_data(module: RenderedModule, changes: list[Change] | None = None) -> dict[str, Any]:
     skipped = [{"where": s.where, "rule": s.rule, "reason": s.reason} for s in module.skipped]
-    cel_total = module.cel_rules
     cel_kept = sum(1 for s in module.skipped if s.rule.startswith("rule "))
-    return {
+    data: dict[str, Any] = {
         "checks": {
             "written": module.checks,
             "kept_as_comments": len(skipped),
-            "cel_rules": cel_total,
-            "cel_rules_translated": cel_total - cel_kept,
+            "cel_rules": module.cel_rules,
+            "cel_rules_translated": module.cel_rules - cel_kept,
             "not_checked": skipped,
         }
     }
+    if changes is not None:
+        data["changes"] = {
+            "breaking": sum(1 for c in changes if c.breaking),
+            "total": len(changes),
+            "items": [c.to_data() for c in changes],
+        }
+    return data
 
 
 def summary_line(data: dict[str, Any]) -> str:
     checks = data["checks"]
-    return (
+    line = (
         f"checks: {checks['written']} written, {checks['kept_as_comments']} constraints kept as comments; "
         f"CEL rules translated {checks['cel_rules_translated']}/{checks['cel_rules']}"
     )
+    if "changes" in data:
+        line += f"; changes: {data['changes']['total']} ({data['changes']['breaking']} breaking)"
+    return line
 
 
-def markdown(data: dict[str, Any]) -> str:
-    checks = data["checks"]
-    lines = ["# openapi-tool report", "", "## Checks", "", summary_line(data) + ".", ""]
-    if checks["not_checked"]:
-        lines += ["| where | rule | why not checked |", "| --- | --- | --- |"]
-        for item in checks["not_checked"]:
-            cells = [str(item[k]).replace("|", "\\|").replace("\n", " ") for k in ("where", "rule", "reason")]
-            lines.append("| " + " | ".join(f"`{c}`" if i < 2 else c for i, c in enumerate(cells)) + " |")
-        lines.append("")
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    return lines + [""]
+
+
+def merge_reports(reports: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One report for several outputs: `{"outputs": [{"output": DIR, ...}, ...]}`."""
+    return {"outputs": [{"output": output, **data} for output, data in reports]}
+
+
+def markdown(merged: dict[str, Any]) -> str:
+    lines = ["# openapi-tool report", ""]
+    for data in merged["outputs"]:
+        lines += _output_markdown(data)
     return "\n".join(lines)
+
+
+def _output_markdown(data: dict[str, Any]) -> list[str]:
+    lines = [f"## `{data['output']}`", "", summary_line(data) + ".", ""]
+    if "changes" in data:
+        items = data["changes"]["items"]
+        lines += ["### Changes", ""]
+        if items:
+            ordered = sorted(items, key=lambda c: (not c["breaking"], c["kind"], c["where"]))
+            rows = [["**breaking**" if c["breaking"] else "compatible", c["kind"], f"`{c['where']}`", c["detail"]] for c in ordered]
+            lines += _table(["impact", "change", "where", "detail"], rows)
+        else:
+            lines += ["No change in the API surface.", ""]
+    skipped = data["checks"]["not_checked"]
+    if skipped:
+        lines += ["### Constraints kept as comments", ""]
+        lines += _table(["where", "rule", "why not checked"], [[f"`{s['where']}`", f"`{s['rule']}`", s["reason"]] for s in skipped])
+    return lines
 
 
 def write_reports(data: dict[str, Any], markdown_path: str | None, json_path: str | None) -> None:

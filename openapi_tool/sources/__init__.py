@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document, read_documents
@@ -31,18 +31,28 @@ def spec_kind(document: Document) -> str:
 
 
 def build_model(crd_paths: list[str], spec_paths: list[str], warn: Callable[[str], None]) -> Model:
-    """Read all inputs and return one model of everything they define."""
+    """Read all input files and return one model of everything they define."""
+    crds = read_documents(crd_paths) if crd_paths else None
+    return build_model_from(crds, read_documents(spec_paths) if spec_paths else None, warn)
+
+
+def build_model_from(
+    crd_documents: Iterable[Document] | None,
+    spec_documents: Iterable[Document] | None,
+    warn: Callable[[str], None],
+) -> Model:
+    """One model of everything the CRD and spec documents define (None: no such input)."""
     builder = ModelBuilder()
-    if crd_paths:
+    if crd_documents is not None:
         meta = DefinitionSet(package_prefix=(BUNDLED_PACKAGE,), key_prefix=BUNDLED_PACKAGE + ":")
         meta.add(next(read_documents([str(bundled_meta_spec())])), "definitions")
         meta.build(builder, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
-        if not add_crds(read_documents(crd_paths), builder, warn):
-            warn("no CustomResourceDefinition found in " + ", ".join(crd_paths))
-    if spec_paths:
+        if not add_crds(crd_documents, builder, warn):
+            warn("no CustomResourceDefinition found in the CRD inputs")
+    if spec_documents is not None:
         definitions = DefinitionSet()
-        for document in read_documents(spec_paths):
+        for document in spec_documents:
             kind = spec_kind(document)
             if kind == "swagger":
                 add_swagger(document, definitions)

@@ -92,6 +92,9 @@ class ModelBuilder:
         self._path: set[int] = set()
         self.object_meta = object_meta or ANY_MAP
         self.resolve_ref: RefResolver | None = None
+        self.list_types_enforced = True
+        """The API server enforces x-kubernetes-list-type uniqueness for CRDs only (built-in
+        types such as a Pod's env accept duplicates), so built-in specs turn this off."""
         self._visits = 0
         self._distinct: set[int] = set()
         self.zero_defaults_unset = False
@@ -167,7 +170,7 @@ class ModelBuilder:
             preserve_unknown=preserve,
             embedded_resource=embedded,
             gvk=gvk,
-            constraints=constraints_of(node, place),
+            constraints=self._constraints(node, place),
             source=place.source(),
         )
 
@@ -214,9 +217,15 @@ class ModelBuilder:
             default=node.get("default") if has_default else None,
             has_default=has_default,
             doc=_doc(node),
-            constraints=EMPTY_CONSTRAINTS if _lifted(node, type_) else constraints_of(node, place),
+            constraints=EMPTY_CONSTRAINTS if _lifted(node, type_) else self._constraints(node, place),
             source=place.source(),
         )
+
+    def _constraints(self, node: dict, place: Place) -> Constraints:
+        found = constraints_of(node, place)
+        if found.list_type and not self.list_types_enforced:
+            return replace(found, list_type="", list_map_keys=())
+        return found
 
     # --- types -----------------------------------------------------------------------
 
@@ -283,7 +292,7 @@ class ModelBuilder:
             if not isinstance(items, dict):
                 return ListType(AnyType())
             item_type, _ = self.type_of(items, place.at("items"))
-            item_constraints = EMPTY_CONSTRAINTS if _lifted(items, item_type) else constraints_of(items, place.at("items"))
+            item_constraints = EMPTY_CONSTRAINTS if _lifted(items, item_type) else self._constraints(items, place.at("items"))
             return ListType(item_type, item_constraints)
         if type_name == "object":
             return self._object_type(node, place)
@@ -295,7 +304,7 @@ class ModelBuilder:
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             value_type, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
-            value_constraints = EMPTY_CONSTRAINTS if _lifted(extra, value_type) else constraints_of(extra, place.at("additionalProperties"))
+            value_constraints = EMPTY_CONSTRAINTS if _lifted(extra, value_type) else self._constraints(extra, place.at("additionalProperties"))
             return MapType(value_type, value_constraints)
         return ANY_MAP
 

@@ -1,0 +1,146 @@
+"""One generation, end to end: inputs -> model -> rendered module -> lock; then write or check."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from openapi_tool import __version__
+from openapi_tool.errors import UsageError
+from openapi_tool.inputs import Inputs, read_inputs
+from openapi_tool.kcl.names import identifier
+from openapi_tool.kcl.render import Options, RenderedModule, environment, render_module
+from openapi_tool.model import Model
+from openapi_tool.output import WriteResult, read_lock, write_tree
+from openapi_tool.regen.changes import Change, compare
+from openapi_tool.regen.project import Job
+from openapi_tool.report import report_data
+from openapi_tool.regen.surface import surface
+from openapi_tool.sources import build_model_from
+
+TEMPLATES = ("schema.k.j2", "kcl.mod.j2")
+
+
+@dataclass
+class Plan:
+    """Everything a run would write, before anything is written."""
+
+    model: Model
+    module: RenderedModule
+    lock: dict[str, Any]
+
+
+@dataclass
+class Drift:
+    """How an output directory differs from what a run would write."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def current(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def template_digest(templates: Path | None) -> str:
+    """SHA-256 over the templates a run uses (user overrides included)."""
+    env = environment(templates)
+    digest = hashlib.sha256()
+    for name in TEMPLATES:
+        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def plan(
+    inputs: Inputs,
+    options: Options,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> Plan:
+    model = build_model_from(inputs.crds, inputs.specs, warn)
+    module = render_module(model, options, warn, progress)
+    lock: dict[str, Any] = {
+        "tool": f"openapi-tool {__version__}",
+        "sources": dict(sorted(inputs.digests.items())),
+        "templates": template_digest(options.templates),
+        "resources": module.resources,
+        "surface": surface(model),
+    }
+    if inputs.server_version:
+        lock["server_version"] = inputs.server_version
+    return Plan(model, module, lock)
+
+
+def drift(plan_: Plan, output: Path) -> Drift:
+    """Which generated files a run would add, change or remove in `output`.
+
+    The lock is not compared: source digests and paths may change while every generated
+    file stays the same, and such an output is current.
+    """
+    result = Drift()
+    old_lock = read_lock(output)
+    wanted = dict(plan_.module.files)
+    for relative, text in wanted.items():
+        path = output / relative
+        if not path.is_file():
+            result.added.append(relative)
+        elif path.read_bytes() != text.encode("utf-8"):
+            result.changed.append(relative)
+    old_files = old_lock.get("files") if isinstance(old_lock.get("files"), list) else []
+    result.removed = sorted(f for f in old_files if isinstance(f, str) and f not in wanted and (output / f).is_file())
+    return result
+
+
+def changes(plan_: Plan, output: Path) -> list[Change]:
+    """The change report against the surface recorded by the previous run in `output`."""
+    old_surface = read_lock(output).get("surface")
+    return compare(old_surface, plan_.lock["surface"]) if isinstance(old_surface, dict) else []
+
+
+def apply(plan_: Plan, output: Path) -> WriteResult:
+    return write_tree(output, plan_.module.files, plan_.lock)
+
+
+@dataclass
+class Outcome:
+    """What running one job did (or, with `check`, would do)."""
+
+    output: Path
+    schemas: int
+    report: dict[str, Any]
+    drift: Drift | None = None
+    written: WriteResult | None = None
+
+
+def options_for(job: Job) -> Options:
+    """Render options of a job: module name, templates, and the k8s module as a relative path."""
+    if job.templates is not None and not job.templates.is_dir():
+        raise UsageError(f"templates {job.templates}: not a directory")
+    k8s_module = None
+    if job.k8s_module is not None:
+        if not (job.k8s_module / "kcl.mod").is_file():
+            raise UsageError(f"k8s module {job.k8s_module}: no kcl.mod there")
+        k8s_module = Path(os.path.relpath(job.k8s_module.resolve(), job.output.resolve())).as_posix()
+    name = job.name or ("k8s" if (job.spec or job.cluster) and not job.crd else identifier(job.output.resolve().name, "module"))
+    return Options(module_name=name, templates=job.templates, k8s_module=k8s_module)
+
+
+def run_job(
+    job: Job,
+    check: bool,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> Outcome:
+    """Generate `job`; with `check`, only compare with what its output directory holds."""
+    options = options_for(job)
+    inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
+    plan_ = plan(inputs, options, warn, progress)
+    data = report_data(plan_.module, changes(plan_, job.output))
+    if check:
+        return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
+    return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output))

@@ -1,0 +1,1 @@
+"""Regeneration: the lock of an output directory, drift checks and change reports."""

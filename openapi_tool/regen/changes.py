@@ -1,0 +1,90 @@
+"""What changed between two API surfaces, and whether it breaks existing configurations."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_LOWER_BOUNDS = ("minimum", "min_length", "min_items", "min_properties")
+_UPPER_BOUNDS = ("maximum", "max_length", "max_items", "max_properties")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference; `breaking` when configurations valid before may be rejected now."""
+
+    breaking: bool
+    kind: str
+    where: str
+    detail: str
+
+    def to_data(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Changes from the `old` surface to the `new` one, in a stable order."""
+    changes: list[Change] = []
+    old_resources = {v["resource"]: k for k, v in old.items() if "resource" in v}
+    new_resources = {v["resource"]: k for k, v in new.items() if "resource" in v}
+    for resource in sorted(old_resources.keys() - new_resources.keys()):
+        changes.append(Change(True, "resource removed", resource, "the API no longer serves this kind at this version"))
+    for resource in sorted(new_resources.keys() - old_resources.keys()):
+        changes.append(Change(False, "resource added", resource, "new kind or version"))
+    for key in sorted(old.keys() & new.keys()):
+        changes += _schema_changes(old[key], new[key])
+    return changes
+
+
+def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    name = new["name"]
+    out: list[Change] = []
+    old_props, new_props = old["properties"], new["properties"]
+    for attr in sorted(old_props.keys() - new_props.keys()):
+        out.append(Change(not new.get("open", False), "attribute removed", f"{name}.{attr}", f"was {old_props[attr]['type']}"))
+    for attr in sorted(new_props.keys() - old_props.keys()):
+        required = new_props[attr]["required"]
+        out.append(Change(required, "attribute added", f"{name}.{attr}", f"{'required' if required else 'optional'} {new_props[attr]['type']}"))
+    for attr in sorted(old_props.keys() & new_props.keys()):
+        out += _attribute_changes(f"{name}.{attr}", old_props[attr], new_props[attr])
+    return out
+
+
+def _attribute_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    if old["type"] != new["type"]:
+        widened = set(old["type"].split(" | ")) < set(new["type"].split(" | "))
+        out.append(Change(not widened, "type changed", where, f"{old['type']} -> {new['type']}"))
+    if old["required"] != new["required"]:
+        out.append(Change(new["required"], "optional became required" if new["required"] else "required became optional", where, ""))
+    old_enum, new_enum = old.get("enum"), new.get("enum")
+    if old_enum != new_enum:
+        if new_enum is None:
+            out.append(Change(False, "enum removed", where, "any value of the type is accepted"))
+        elif old_enum is None or not set(map(repr, new_enum)) >= set(map(repr, old_enum)):
+            removed = [v for v in (old_enum or []) if v not in new_enum]
+            out.append(Change(True, "enum narrowed", where, f"no longer accepts {removed}" if removed else f"now one of {new_enum}"))
+        else:
+            added = [v for v in new_enum if v not in old_enum]
+            out.append(Change(False, "enum widened", where, f"also accepts {added}"))
+    out += _bound_changes(where, old.get("bounds", {}), new.get("bounds", {}))
+    return out
+
+
+def _bound_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out: list[Change] = []
+    for bound in sorted(old.keys() | new.keys()):
+        before, after = old.get(bound), new.get(bound)
+        if before == after:
+            continue
+        if bound == "pattern":
+            tightened = after is not None
+        elif before is None or after is None:
+            tightened = after is not None
+        elif bound in _LOWER_BOUNDS:
+            tightened = after > before
+        else:
+            tightened = after < before
+        kind = "constraint tightened" if tightened else "constraint loosened"
+        out.append(Change(tightened, kind, where, f"{bound}: {before} -> {after}"))
+    return out

@@ -1,0 +1,92 @@
+"""The project file (`openapi-tool.yaml`): several sources and their outputs, run by `regen`.
+
+    jobs:
+      - output: k8s                      # paths are relative to the project file
+        spec: [https://raw.githubusercontent.com/.../swagger.json]
+      - output: crds
+        crd: [crds/]
+        k8s_module: k8s
+      - output: cluster
+        cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openapi_tool.errors import InputError
+from openapi_tool.loader import read_documents
+from openapi_tool.sources.cluster import ClusterSource
+
+_JOB_KEYS = {"output", "crd", "spec", "cluster", "name", "templates", "k8s_module"}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One generation: its sources, where it writes, and how it renders."""
+
+    output: Path
+    crd: tuple[str, ...] = ()
+    spec: tuple[str, ...] = ()
+    cluster: ClusterSource | None = None
+    name: str | None = None
+    templates: Path | None = None
+    k8s_module: Path | None = None
+    label: str = field(default="", compare=False)
+
+
+def _paths(base: Path, value: Any, where: str, file: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+        raise InputError(file, where, "expected a path or a list of paths")
+    return tuple(v if v.startswith(("http://", "https://")) or v == "-" else str(base / Path(v).expanduser()) for v in items)
+
+
+def _cluster(value: Any, base: Path, where: str, file: str) -> ClusterSource:
+    if value is True:
+        return ClusterSource()
+    if not isinstance(value, dict):
+        raise InputError(file, where, "`cluster` is true or a mapping with kubeconfig, context, groups")
+    kubeconfig = value.get("kubeconfig")
+    groups = value.get("groups") or []
+    if not isinstance(groups, list):
+        raise InputError(file, where + "/groups", "expected a list of API groups")
+    return ClusterSource(
+        kubeconfig=str(base / Path(kubeconfig).expanduser()) if kubeconfig else None,
+        context=value.get("context"),
+        groups=tuple(str(g) for g in groups),
+    )
+
+
+def load_project(path: str) -> list[Job]:
+    """The jobs of a project file, with every path resolved against the file's directory."""
+    document = next(iter(read_documents([path])), None)
+    data = document.data if document else None
+    if not isinstance(data, dict) or not isinstance(data.get("jobs"), list) or not data["jobs"]:
+        raise InputError(path, "/jobs", "a project file needs a non-empty list `jobs`")
+    base = Path(path).resolve().parent
+    jobs = []
+    for index, item in enumerate(data["jobs"]):
+        where = f"/jobs/{index}"
+        if not isinstance(item, dict) or not isinstance(item.get("output"), str):
+            raise InputError(path, where, "each job needs an `output` directory")
+        unknown = set(item) - _JOB_KEYS
+        if unknown:
+            raise InputError(path, f"{where}/{sorted(unknown)[0]}", f"unknown key (expected one of {', '.join(sorted(_JOB_KEYS))})")
+        if not any(k in item for k in ("crd", "spec", "cluster")):
+            raise InputError(path, where, "a job needs at least one source: crd, spec or cluster")
+        jobs.append(
+            Job(
+                output=base / item["output"],
+                crd=_paths(base, item.get("crd", []), where + "/crd", path),
+                spec=_paths(base, item.get("spec", []), where + "/spec", path),
+                cluster=_cluster(item["cluster"], base, where + "/cluster", path) if "cluster" in item else None,
+                name=item.get("name"),
+                templates=base / item["templates"] if item.get("templates") else None,
+                k8s_module=base / item["k8s_module"] if item.get("k8s_module") else None,
+                label=f"{path}:{where}",
+            )
+        )
+    return jobs

@@ -1,0 +1,59 @@
+"""The API surface of a model: what a change report compares, small enough for the lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openapi_tool.model import AnyType, Constraints, ListType, LiteralType, MapType, Model, Primitive, Ref, Type, UnionType
+
+_BOUNDS = ("minimum", "maximum", "min_length", "max_length", "min_items", "max_items", "min_properties", "max_properties")
+
+
+def describe(type_: Type) -> str:
+    """A type as text, naming referenced schemas by key."""
+    if isinstance(type_, Primitive):
+        return type_.name
+    if isinstance(type_, AnyType):
+        return "any"
+    if isinstance(type_, ListType):
+        return f"[{describe(type_.items)}]"
+    if isinstance(type_, MapType):
+        return f"{{str:{describe(type_.values)}}}"
+    if isinstance(type_, Ref):
+        return type_.key
+    if isinstance(type_, UnionType):
+        return " | ".join(describe(m) for m in type_.members)
+    if isinstance(type_, LiteralType):
+        return "enum"
+    raise TypeError(f"not an IR type: {type_!r}")
+
+
+def _enum(type_: Type, constraints: Constraints) -> list[Any] | None:
+    if isinstance(type_, LiteralType):
+        return list(type_.values)
+    return list(constraints.enum) if constraints.enum is not None else None
+
+
+def surface(model: Model) -> dict[str, Any]:
+    """Schema key -> its resource kind (if any), attributes with type, required, enum, bounds."""
+    out: dict[str, Any] = {}
+    for schema in model.schemas:
+        properties = {}
+        for prop in schema.properties:
+            entry: dict[str, Any] = {"type": describe(prop.type), "required": prop.required and not prop.nullable}
+            enum = _enum(prop.type, prop.constraints)
+            if enum is not None:
+                entry["enum"] = enum
+            bounds = {b: getattr(prop.constraints, b) for b in _BOUNDS if getattr(prop.constraints, b) is not None}
+            if prop.constraints.pattern is not None:
+                bounds["pattern"] = prop.constraints.pattern
+            if bounds:
+                entry["bounds"] = bounds
+            properties[prop.name] = entry
+        item: dict[str, Any] = {"name": ".".join(schema.package + (schema.name,)), "properties": properties}
+        if schema.gvk is not None:
+            item["resource"] = f"{schema.gvk.api_version} {schema.gvk.kind}"
+        if schema.preserve_unknown:
+            item["open"] = True
+        out[schema.key] = item
+    return out
