@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -10,7 +10,7 @@ import jinja2
 
 from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
-from openapi_tool.kcl.docs import attribute_doc, docstring, escape_doc
+from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.layout import Placement, place_schemas
 from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
@@ -66,7 +66,6 @@ class SchemaView:
 @dataclass
 class FileView:
     package: str
-    source: str
     imports: list[tuple[str, str]]
     schema: SchemaView
 
@@ -163,7 +162,6 @@ def _file_view(
         docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
     view = FileView(
         package=placement.import_path,
-        source=escape_doc(str(replace(schema.source, file=Path(schema.source.file).name))),
         imports=imports,
         schema=SchemaView(
             name=placement.name,

@@ -59,18 +59,15 @@ class _Client:
         self.host = self.api.configuration.host
 
     def get(self, path: str) -> bytes:
-        from kubernetes.client.exceptions import ApiException
-
         try:
-            response = self.api.call_api(
-                path, "GET", auth_settings=["BearerToken"], _preload_content=False,
-                _return_http_data_only=True, _request_timeout=30,
-            )
-            return response.data
-        except ApiException as error:
-            raise InputError(self.host, path, f"the API server answered {error.status} {error.reason}") from None
+            method, url, headers, _, _ = self.api.param_serialize("GET", path, auth_settings=["BearerToken"])
+            response = self.api.call_api(method, url, header_params=headers, _request_timeout=30)
+            response.read()
         except Exception as error:  # urllib3 wraps TLS and connection failures in several types
             raise InputError(self.host, path, f"cannot reach the API server: {_root_cause(error)}") from None
+        if not 200 <= response.status < 300:
+            raise InputError(self.host, path, f"the API server answered {response.status} {response.reason or ''}".rstrip())
+        return response.data
 
     def get_json(self, path: str) -> Any:
         raw = self.get(path)

@@ -1,0 +1,258 @@
+"""Read manifest files into document trees with their comments.
+
+Values are read exactly as the rest of the tool reads YAML (`openapi_tool.loader`: YAML
+1.1 scalars, dates kept as strings, duplicate keys rejected), so that `--verify` can read
+kcl's output the same way and compare. Mapping keys become the strings Kubernetes sees
+(`1:` is the key "1", `true:` the key "true"). Aliases are expanded; merge keys (`<<`)
+are applied, explicit keys winning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from openapi_tool.convert.comments import Comment, Span, document_markers, find_comments
+from openapi_tool.convert.tree import Entry, Mapping, Node, Scalar, Sequence, from_data
+from openapi_tool.errors import InputError
+from openapi_tool.loader import JSON_SUFFIXES, StrictLoader, expand_paths
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+INT64 = range(-(2**63), 2**63)
+
+
+class ConvertLoader(StrictLoader):  # type: ignore[misc, valid-type]
+    """The tool's YAML reading; a lone `<<` that is not a merge key is the string "<<"."""
+
+
+ConvertLoader.add_constructor(MERGE_TAG, lambda loader, node: loader.construct_scalar(node))
+
+
+@dataclass
+class Document:
+    index: int
+    """0-based position in the file's stream."""
+    root: Node | None
+    """None for an empty document."""
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class SourceFile:
+    path: str
+    """The file as named on the command line (`<stdin>` for standard input)."""
+    stem: str
+    """Where its output goes, relative to the output directory, without `.k`."""
+    documents: list[Document]
+    header: list[Comment] = field(default_factory=list)
+    """Comments at the top of the file, apart from the first document by a blank line."""
+
+    def label(self, document: Document) -> str:
+        return f"{self.path} (document {document.index + 1})" if len(self.documents) > 1 else self.path
+
+
+def read_inputs(paths: list[str]) -> list[SourceFile]:
+    """Every YAML/JSON file named or found below the directories named, `-` for stdin."""
+    out = []
+    for argument in paths:
+        base = Path(argument) if argument != "-" and os.path.isdir(argument) else None
+        for path in expand_paths([argument]):
+            if path == "-":
+                out.append(parse_file("<stdin>", "stdin", sys.stdin.buffer.read()))
+                continue
+            stem = PurePosixPath(Path(path).relative_to(base).as_posix() if base else Path(path).name)
+            try:
+                raw = Path(path).read_bytes()
+            except OSError as error:
+                raise InputError(path, "", error.strerror or str(error)) from None
+            out.append(parse_file(path, str(stem.with_suffix("")), raw))
+    return out
+
+
+def parse_file(name: str, stem: str, raw: bytes) -> SourceFile:
+    text = _decode(name, raw)
+    stripped = text.lstrip()
+    if name.endswith(JSON_SUFFIXES) or stripped.startswith(("{", "[")):
+        try:
+            data = json.loads(text, object_pairs_hook=_json_object)
+            return SourceFile(name, stem, [Document(0, from_data(data))])
+        except json.JSONDecodeError as error:
+            if name.endswith(JSON_SUFFIXES):
+                raise InputError(name, f"{error.lineno}:{error.colno}", f"invalid JSON: {error.msg}") from None
+        except ValueError as error:
+            raise InputError(name, "", f"invalid JSON: {error}") from None
+    return _parse_yaml(name, stem, text)
+
+
+def _decode(name: str, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise InputError(name, str(line), f"invalid UTF-8 at byte {error.start}") from None
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _parse_yaml(name: str, stem: str, text: str) -> SourceFile:
+    loader = ConvertLoader(text)
+    builder = _Builder(name, loader)
+    roots: list[Node | None] = []
+    starts: list[int] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            starts.append(node.start_mark.line)
+            empty = isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL")
+            roots.append(None if empty and loader.construct_object(node) is None else builder.build(node))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        place = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise InputError(name, place, f"invalid YAML: {problem}") from None
+    except RecursionError:
+        raise InputError(name, "", "invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+    documents = [Document(index, root) for index, root in enumerate(roots)]
+    comments = find_comments(text, builder.spans)
+    _assign_comments(documents, starts, comments, document_markers(text))
+    source = SourceFile(name, stem, documents)
+    if documents:
+        source.header = _file_header(documents[0], text)
+    return source
+
+
+def _assign_comments(documents: list[Document], starts: list[int], comments: list[Comment], markers: list[int]) -> None:
+    """Each comment goes to the document whose region holds it; a region starts at its `---`."""
+    if not documents or not comments:
+        return
+    region = [0]
+    for index in range(1, len(documents)):
+        before = [m for m in markers if m <= starts[index]]
+        region.append(max(before[-1] if before else starts[index], region[-1]))
+    position = 0
+    for comment in comments:
+        while position + 1 < len(region) and region[position + 1] <= comment.line:
+            position += 1
+        documents[position].comments.append(comment)
+
+
+def _file_header(first: Document, text: str) -> list[Comment]:
+    """Comments before the first node that a blank line separates from it: a file header."""
+    if first.root is None or first.root.line < 0:
+        return []
+    lines = text.split("\n")
+    blanks = [n for n in range(first.root.line) if not lines[n].strip()]
+    if not blanks:
+        return []
+    header = [c for c in first.comments if not c.inline and c.line < blanks[-1]]
+    first.comments = [c for c in first.comments if c not in header]
+    return header
+
+
+class _Builder:
+    """Node graph -> tree, resolving scalars with the loader; remembers scalar spans."""
+
+    def __init__(self, name: str, loader: ConvertLoader) -> None:
+        self.name = name
+        self.loader = loader
+        self.spans: list[Span] = []
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def _error(self, node: yaml.Node, message: str) -> InputError:
+        return InputError(self.name, f"{node.start_mark.line + 1}:{node.start_mark.column + 1}", message)
+
+    def build(self, node: yaml.Node) -> Node:
+        key = id(node)
+        if key in self.active:
+            raise self._error(node, "a recursive alias cannot be expanded")
+        copy = key in self.seen
+        self.seen.add(key)
+        self.active.add(key)
+        try:
+            start, end = node.start_mark, node.end_mark
+            if isinstance(node, yaml.ScalarNode):
+                if not copy:
+                    self.spans.append(Span(start.line, start.column, end.line, end.column, node.style in ("|", ">")))
+                return Scalar(self._scalar(node), start.line, start.column, end.line, copy)
+            if isinstance(node, yaml.SequenceNode):
+                return Sequence([self.build(item) for item in node.value], start.line, start.column, end.line, copy)
+            if isinstance(node, yaml.MappingNode):
+                return Mapping(self._entries(node), start.line, start.column, end.line, copy)
+            raise self._error(node, "unsupported YAML node")
+        finally:
+            self.active.discard(key)
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == MERGE_TAG:
+            return node.value
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            raise self._error(node, f"invalid YAML: {getattr(error, 'problem', None) or error}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._error(node, f"{node.value!r}: KCL has no infinite or NaN numbers (nor has JSON)")
+        if isinstance(value, int) and not isinstance(value, bool) and value not in INT64:
+            raise self._error(node, f"{node.value!r}: outside the 64-bit integers KCL has")
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            raise self._error(node, f"unsupported YAML value {node.tag}")
+        return value
+
+    def _entries(self, node: yaml.MappingNode) -> list[Entry]:
+        explicit: dict[str, Entry] = {}
+        merged: list[Entry] = []
+        order: list[Entry | str] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == MERGE_TAG:
+                for entry in self._merge(value_node):
+                    if entry.key not in {e.key for e in merged}:
+                        merged.append(entry)
+                        order.append(entry)
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise self._error(key_node, "a mapping key must be a scalar")
+            if id(key_node) not in self.seen:
+                self.spans.append(Span(key_node.start_mark.line, key_node.start_mark.column, key_node.end_mark.line, key_node.end_mark.column))
+            key = self._key(key_node)
+            if key in explicit:
+                raise self._error(key_node, f"duplicate key {key!r}")
+            entry = Entry(key, self.build(value_node), key_node.start_mark.line, key_node.start_mark.column)
+            explicit[key] = entry
+            order.append(entry)
+        return [e for e in order if isinstance(e, Entry) and (e.key not in explicit or explicit[e.key] is e)]
+
+    def _merge(self, node: yaml.Node) -> list[Entry]:
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: list[Entry] = []
+        for source in sources:
+            built = self.build(source)
+            if not isinstance(built, Mapping):
+                raise self._error(source, "a merge key `<<` takes a mapping or a list of mappings")
+            out.extend(e for e in built.entries if e.key not in {o.key for o in out})
+        return out
+
+    def _key(self, node: yaml.ScalarNode) -> str:
+        value = self._scalar(node)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        raise self._error(node, f"mapping key {node.value!r} is a {type(value).__name__ if value is not None else 'null'}; Kubernetes only reads string, integer and boolean keys")
