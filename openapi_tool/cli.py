@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -60,6 +62,22 @@ COMPILE_EXAMPLES = """\
 examples:
   openapi-tool compile out/       compile every package of a generated module with kcl-lib
   openapi-tool compile out/ --fmt also fail when `kcl fmt` would change a file
+"""
+
+
+CONVERT_EXAMPLES = """\
+examples:
+  openapi-tool convert deploy/ -o kcl/ --schemas k8s/
+      every manifest below deploy/ as kcl/<same path>.k, typed with the module k8s/
+      (made by `openapi-tool gen --spec swagger.json -o k8s/`); `kcl run kcl/web.k`
+      prints web.yaml's documents again
+  openapi-tool convert web.yaml certs.yaml -o kcl/ --schemas k8s/ --schemas crds/
+      CRD kinds typed with a module made by `openapi-tool gen --crd ... --k8s-module k8s/`
+  kubectl get deploy -o yaml | openapi-tool convert - -o kcl/ --schemas k8s/
+      standard input, written as kcl/stdin.k
+  openapi-tool convert deploy/ -o kcl/ --schemas k8s/ --layout resource --verify
+      one file per resource (kcl/web/web_deployment.k), then run each file with kcl-lib
+      and compare with the manifests
 """
 
 
@@ -146,6 +164,23 @@ def _parser() -> argparse.ArgumentParser:
                                 formatter_class=fmt, description="Compile every package of a KCL module with kcl-lib.")
     check.add_argument("module", metavar="DIR", help="module root (the directory with kcl.mod)")
     check.add_argument("--fmt", action="store_true", help="also require every file to be in `kcl fmt` form")
+
+    convert = commands.add_parser("convert", help="turn Kubernetes YAML into KCL using generated schemas",
+                                  epilog=CONVERT_EXAMPLES, formatter_class=fmt,
+                                  description="Convert Kubernetes manifests into KCL that uses the schema modules "
+                                  "and renders back to the same documents.")
+    convert.add_argument("paths", nargs="+", metavar="PATH",
+                         help="manifest file or directory (recursive: .yaml, .yml, .json), or - for stdin")
+    convert.add_argument("-o", "--output", required=True, metavar="DIR",
+                         help="output module; created or updated in place (files it did not write are kept)")
+    convert.add_argument("--schemas", action="append", default=[], metavar="MODULE_DIR",
+                         help="a module written by `openapi-tool gen` whose kinds type the documents; repeatable")
+    convert.add_argument("--layout", choices=["file", "resource"], default="file",
+                         help="one .k per input file (default) or one per resource, under a directory per input file")
+    convert.add_argument("--name", help="module name in DIR/kcl.mod (default: the directory name)")
+    convert.add_argument("--verify", action="store_true",
+                         help="run every written file with kcl-lib and report the first difference from the input")
+    convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
     return parser
 
 
@@ -264,11 +299,35 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
     return 1 if failed or unformatted else 0
 
 
+def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
+    from openapi_tool.convert import Options, convert, fingerprints, refuse_edited, verify
+    from openapi_tool.output import write_tree
+
+    output = Path(args.output)
+    options = Options(tuple(args.schemas), args.layout, args.name)
+    conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
+    refuse_edited(output, conversion.files)
+    record = {"tool": f"openapi-tool {__version__}", "command": "convert", "sha256": fingerprints(conversion.files)}
+    result = write_tree(output, conversion.files, record)
+    if not args.quiet:
+        print(f"{output}: {conversion.summary}; {len(result.written)} files written, "
+              f"{len(result.unchanged)} unchanged, {len(result.removed)} removed", file=sys.stderr)
+    if not args.verify:
+        return 0
+    failures = verify(output, conversion.expected, reporter.progress)
+    for failure in failures:
+        print(f"verify: {failure}", file=sys.stderr)
+    total = len(conversion.expected)
+    print(f"verified {total - len(failures)}/{total} files: kcl run gives back their manifests", file=sys.stderr)
+    return 1 if failures else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Reporter], int]] = {
     "gen": run_gen,
     "regen": run_regen,
     "ir": run_ir,
     "compile": run_compile,
+    "convert": run_convert,
 }
 
 
@@ -279,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     reporter = Reporter(getattr(args, "quiet", False))
     try:
         return COMMANDS[args.command](args, reporter)
@@ -291,5 +352,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; the output directory was left as it was", file=sys.stderr)
+        print("interrupted; no partial output was written", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated; no partial output was written", file=sys.stderr)
+        return 143
+
+
+class Terminated(Exception):
+    """SIGTERM, raised where the program is so that temporary files are cleaned up."""
+
+
+def _terminate(number: int, frame: object) -> None:
+    raise Terminated()

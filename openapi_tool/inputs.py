@@ -55,8 +55,10 @@ def read_inputs(crd_paths: list[str], spec_paths: list[str], cluster: ClusterSou
         inputs.add_spec_documents(_read(spec_paths, inputs.digests))
     if cluster is not None:
         found = read_cluster(cluster)
-        inputs.add_crd_documents(found.crds)
-        inputs.add_spec_documents(found.specs)
+        if found.crds:
+            inputs.add_crd_documents(found.crds)
+        if found.specs:
+            inputs.add_spec_documents(found.specs)
         inputs.digests.update(found.digests)
         inputs.server_version = found.server_version
     return inputs

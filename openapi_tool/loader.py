@@ -113,7 +113,7 @@ def parse_text(file: str, raw: bytes) -> list[Document]:
         except RecursionError:
             raise InputError(file, "", "invalid JSON: nested too deeply") from None
     try:
-        documents = list(yaml.load_all(text, Loader=StrictLoader))
+        documents = list(yaml.load_all(text, Loader=StrictLoader)) or [None]  # an empty file: one empty document
         return [Document(file, index, data, len(documents) > 1) for index, data in enumerate(documents)]
     except yaml.YAMLError as error:
         raise _yaml_error(file, error) from None

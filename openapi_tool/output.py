@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Iterator
 
 from openapi_tool.errors import InputError
 
@@ -63,12 +66,33 @@ def write_tree(target: Path, files: dict[str, str], record: dict[str, Any] | Non
             path.write_text(text, encoding="utf-8", newline="\n")
         lock = {**(record or {}), "files": sorted(files)}
         (staging / LOCK).write_text(json.dumps(lock, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-        if not target.exists():
-            os.rename(staging, target)
-            return WriteResult(written=sorted(files))
-        return _merge(staging, target, files)
+        with deferred_signals():
+            if not target.exists():
+                os.rename(staging, target)
+                return WriteResult(written=sorted(files))
+            return _merge(staging, target, files)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the staged tree moves into place, then act on them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda number, frame: received.append(number)) for sig in _DEFERRED}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if received:
+            signal.raise_signal(received[0])
+
+
+_DEFERRED = (signal.SIGINT, signal.SIGTERM)
 
 
 def _merge(staging: Path, target: Path, files: dict[str, str]) -> WriteResult:

@@ -54,13 +54,15 @@ class Catalog:
     def lookup(self, api_version: str, kind: str) -> SchemaRef | None:
         return self.index.get((api_version, kind))
 
-    def kcl_mod(self, name: str, output: Path) -> str:
-        """The output module's kcl.mod: a path dependency on every schema module."""
+    def kcl_mod(self, name: str, output: Path | None) -> str:
+        """The output module's kcl.mod: a path dependency on every schema module, relative
+        to `output` (absolute paths when None)."""
         lines = ["[package]", f"name = {string_literal(name)}", 'version = "0.0.1"', ""]
         if self.modules:
             lines.append("[dependencies]")
             for module in self.modules:
-                relative = Path(os.path.relpath(module.root.resolve(), output.resolve())).as_posix()
+                target = module.root.resolve()
+                relative = Path(os.path.relpath(target, output.resolve()) if output is not None else target).as_posix()
                 lines.append(f"{module.name} = {{ path = {string_literal(relative)} }}")
             lines.append("")
         return "\n".join(lines)

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from openapi_tool.convert.comments import Comment, Span, document_markers, find_comments
-from openapi_tool.convert.tree import Entry, Mapping, Node, Scalar, Sequence, from_data
+from openapi_tool.convert.tree import Entry, Mapping, Node, Scalar, Sequence, from_data, to_data
 from openapi_tool.errors import InputError
 from openapi_tool.loader import JSON_SUFFIXES, StrictLoader, expand_paths
 
@@ -108,7 +108,12 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _parse_yaml(name: str, stem: str, text: str) -> SourceFile:
+def parse_values(text: str, name: str = "<kcl output>") -> list[Any]:
+    """The documents of a YAML stream as plain values, read as manifests are (kcl output)."""
+    return [to_data(d.root) if d.root is not None else None for d in _parse_yaml(name, "", text, comments=False).documents]
+
+
+def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> SourceFile:
     loader = ConvertLoader(text)
     builder = _Builder(name, loader)
     roots: list[Node | None] = []
@@ -129,8 +134,10 @@ def _parse_yaml(name: str, stem: str, text: str) -> SourceFile:
     finally:
         loader.dispose()
     documents = [Document(index, root) for index, root in enumerate(roots)]
-    comments = find_comments(text, builder.spans)
-    _assign_comments(documents, starts, comments, document_markers(text))
+    if not comments:
+        return SourceFile(name, stem, documents)
+    found = find_comments(text, builder.spans)
+    _assign_comments(documents, starts, found, document_markers(text))
     source = SourceFile(name, stem, documents)
     if documents:
         source.header = _file_header(documents[0], text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 KEYWORDS = frozenset(
@@ -42,9 +43,20 @@ def identifier(text: str, fallback: str) -> str:
     return ident
 
 
+MAX_NAME = 100
+"""Longest schema or package name: file names stay far below filesystem limits (255 bytes)."""
+
+
+def shorten(ident: str) -> str:
+    """`ident`, or its head plus a digest of the whole when longer than `MAX_NAME`."""
+    if len(ident) <= MAX_NAME:
+        return ident
+    return ident[: MAX_NAME - 9] + "_" + hashlib.sha256(ident.encode()).hexdigest()[:8]
+
+
 def schema_name(name: str) -> str:
     """A schema name that KCL treats as a plain schema (not a protocol or mixin) nor a builtin."""
-    ident = identifier(name, "Schema")
+    ident = shorten(identifier(name, "Schema"))
     ident = ident[0].upper() + ident[1:]
     if ident.endswith(("Protocol", "Mixin")) or ident in KEYWORDS or ident in BUILTIN_NAMES:
         ident += "Schema"
@@ -53,7 +65,7 @@ def schema_name(name: str) -> str:
 
 def package_part(part: str) -> str:
     """One directory of a package path: `cert-manager.io` -> `cert_manager_io`."""
-    ident = identifier(part, "p").lower() if part != part.lower() else identifier(part, "p")
+    ident = shorten(identifier(part, "p").lower() if part != part.lower() else identifier(part, "p"))
     return ident + "_" if ident in KEYWORDS or ident in BUILTIN_NAMES else ident
 
 

@@ -48,8 +48,10 @@ def build_model_from(
         meta.add(next(read_documents([str(bundled_meta_spec())])), "definitions")
         meta.build(builder, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
+        crd_documents = list(crd_documents)
         if not add_crds(crd_documents, builder, warn):
-            warn("no CustomResourceDefinition found in the CRD inputs")
+            files = sorted({d.file for d in crd_documents}) or ["--crd"]
+            raise InputError(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), "", "no CustomResourceDefinition found")
     if spec_documents is not None:
         definitions = DefinitionSet()
         for document in spec_documents:

@@ -1,0 +1,48 @@
+"""Lay converted documents out as `.k` files: one per input file (its documents rendered
+in order by `manifests.yaml_stream`) or one per resource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openapi_tool.convert.comments import Comment
+from openapi_tool.convert.emit import INDENT, Line
+
+STREAM_LIMIT = 100
+
+
+@dataclass
+class Block:
+    """A document's lines (comments placed) and its variable; comment-only when name is None."""
+
+    lines: list[Line]
+    name: str | None = None
+
+
+@dataclass
+class KclFile:
+    path: str
+    header: list[Comment] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)
+    """import path -> alias."""
+    blocks: list[Block] = field(default_factory=list)
+
+    def text(self) -> str:
+        out: list[str] = [c.text for c in self.header]
+        if out:
+            out.append("")
+        out.append("import manifests")
+        out.extend(f"import {path} as {alias}" for path, alias in sorted(self.imports.items()))
+        for block in self.blocks:
+            out.append("")
+            out.extend(line.render() for line in block.lines)
+        names = [b.name for b in self.blocks if b.name is not None]
+        out.append("")
+        one_line = "manifests.yaml_stream([" + ", ".join(names) + "])"
+        if len(one_line) <= STREAM_LIMIT:
+            out.append(one_line)
+        else:
+            out.append("manifests.yaml_stream([")
+            out.extend(INDENT + name for name in names)
+            out.append("])")
+        return "\n".join(out) + "\n"

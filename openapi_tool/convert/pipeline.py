@@ -1,0 +1,231 @@
+"""Convert manifests: read, decide typed or plain with the compiler, lay out the files."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any, Callable
+
+from openapi_tool.convert.catalog import Catalog, load_catalog
+from openapi_tool.convert.check import Runner
+from openapi_tool.convert.compare import first_difference
+from openapi_tool.convert.emit import Line, emit_document
+from openapi_tool.convert.files import Block, KclFile
+from openapi_tool.convert.naming import document_name, import_aliases
+from openapi_tool.convert.place import place_comments
+from openapi_tool.convert.plan import Unit, decide, final_probe, imports_of, resources_of, typings
+from openapi_tool.convert.read import SourceFile, parse_values, read_inputs
+from openapi_tool.convert.tree import Mapping, Scalar, to_data
+from openapi_tool.errors import InputError
+from openapi_tool.kcl.names import identifier
+from openapi_tool.output import read_lock
+
+LAYOUTS = ("file", "resource")
+
+
+@dataclass(frozen=True)
+class Options:
+    schemas: tuple[str, ...] = ()
+    layout: str = "file"
+    module_name: str | None = None
+
+
+@dataclass
+class Expected:
+    """A document a converted file must render: where it came from, and its value."""
+
+    label: str
+    data: Any
+
+
+@dataclass
+class Conversion:
+    files: dict[str, str]
+    """Relative path -> text, `kcl.mod` included."""
+    expected: dict[str, list[Expected]]
+    """For each `.k` file, the documents `kcl run` must give back, in order."""
+    units: list[Unit]
+    not_round_tripping: list[str] = field(default_factory=list)
+    kcl_runs: int = 0
+
+    @property
+    def summary(self) -> str:
+        resources = [r for u in self.units for r in u.resources]
+        typed = sum(1 for r in resources if r.typing.head)
+        rejected = sum(1 for r in resources if r.problem)
+        no_schema = sum(1 for r in resources if r.ref is None)
+        other = sum(1 for u in self.units if not u.resources)
+        return (
+            f"{len(self.units)} documents: {typed} typed, {rejected} plain as their schema rejects or changes them, "
+            f"{no_schema} plain with no schema, {other} with no apiVersion/kind"
+        )
+
+
+def convert(
+    paths: list[str],
+    output: FsPath,
+    options: Options,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> Conversion:
+    """Every file of the output module; nothing is written here."""
+    if options.layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {options.layout!r}")
+    catalog = load_catalog(list(options.schemas), warn)
+    sources = read_inputs(paths)
+    units_by_source = [_units(source, catalog) for source in sources]
+    units = [u for group in units_by_source for u in group]
+    _warn_unknown(units, catalog, warn)
+    name = options.module_name or identifier(output.resolve().name, "manifests")
+    with Runner(catalog.kcl_mod(name, None), import_aliases, parse_values) as runner:
+        decide(units, runner, progress)
+        for unit in units:
+            for resource in unit.resources:
+                if resource.problem:
+                    warn(f"{unit.label}: {resource.problem}; written as a plain config")
+        problems = _final_check(units, runner, progress)
+        runs = runner.runs
+    for problem in problems:
+        warn(problem)
+    files: dict[str, str] = {"kcl.mod": catalog.kcl_mod(name, output)}
+    expected: dict[str, list[Expected]] = {}
+    taken_paths: set[str] = {"kcl.mod"}
+    for source, group in zip(sources, units_by_source):
+        for kcl_file, wanted in _layout(source, group, options.layout, taken_paths):
+            files[kcl_file.path] = kcl_file.text()
+            expected[kcl_file.path] = wanted
+    return Conversion(files, expected, units, problems, runs)
+
+
+def _units(source: SourceFile, catalog: Catalog) -> list[Unit]:
+    taken: set[str] = set()
+    units = []
+    for document in source.documents:
+        if document.root is None:
+            continue
+        resources = resources_of(document.root, catalog)
+        metadata = document.root.get("metadata") if isinstance(document.root, Mapping) else None
+        name_node = metadata.get("name") if isinstance(metadata, Mapping) else None
+        name = name_node.value if isinstance(name_node, Scalar) and isinstance(name_node.value, str) else None
+        kind_node = document.root.get("kind") if isinstance(document.root, Mapping) else None
+        kind = kind_node.value if isinstance(kind_node, Scalar) and isinstance(kind_node.value, str) else None
+        units.append(Unit(source, document, document_name(name, kind, document.index + 1, taken), resources))
+    return units
+
+
+def _warn_unknown(units: list[Unit], catalog: Catalog, warn: Callable[[str], None]) -> None:
+    missing: Counter[tuple[str, str]] = Counter()
+    first: dict[tuple[str, str], str] = {}
+    for unit in units:
+        for resource in unit.resources:
+            if resource.ref is None:
+                key = (resource.api_version, resource.kind)
+                missing[key] += 1
+                first.setdefault(key, unit.label)
+    if not catalog.modules:
+        if missing:
+            warn("no --schemas given: every document is written as a plain config")
+        return
+    for (api_version, kind), count in sorted(missing.items()):
+        more = f" and {count - 1} more" if count > 1 else ""
+        warn(f"{first[(api_version, kind)]}{more}: no schema for {api_version} {kind}; written as a plain config")
+
+
+def _final_check(units: list[Unit], runner: Runner, progress: Callable[[int, int, str], None]) -> list[str]:
+    """Run every document not already proven by `decide` as it will be written."""
+    todo = [u for u in units if not (len(u.resources) == 1 and u.resources[0].path == () and u.resources[0].typing.head)]
+    if not todo:
+        return []
+    probes = [final_probe(unit, index) for index, unit in enumerate(todo)]
+    outcomes = runner.evaluate(probes, lambda done: progress(done, len(todo), "checking plain documents"))
+    problems = []
+    for index, unit in enumerate(todo):
+        outcome = outcomes[index]
+        if not outcome.ok:
+            problems.append(f"{unit.label}: kcl cannot run the converted document: {outcome.error}")
+            continue
+        difference = first_difference(to_data(unit.root), outcome.data)
+        if difference is not None:
+            problems.append(f"{unit.label}: kcl renders it differently: {difference}")
+    return problems
+
+
+def _block(unit: Unit, aliases: dict[str, str]) -> Block:
+    comments = unit.document.comments
+    lines = emit_document(unit.name, unit.root, typings(unit, aliases), {c.line for c in comments})
+    return Block(place_comments(lines, comments), unit.name)
+
+
+def _comment_block(source: SourceFile, index: int) -> Block | None:
+    comments = source.documents[index].comments
+    return Block([Line(0, c.text) for c in comments]) if comments else None
+
+
+def _unique_path(path: str, taken: set[str]) -> str:
+    stem, suffix = (path[:-2], ".k") if path.endswith(".k") else (path, "")
+    candidate, n = path, 1
+    while candidate.casefold() in taken:
+        n += 1
+        candidate = f"{stem}_{n}{suffix}"
+    taken.add(candidate.casefold())
+    return candidate
+
+
+def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str]) -> list[tuple[KclFile, list[Expected]]]:
+    by_index = {u.document.index: u for u in units}
+    if layout == "file":
+        imports: dict[str, str] = {}
+        for unit in units:
+            imports.update(imports_of(unit.resources))
+        aliases = import_aliases(imports, {u.name.casefold() for u in units})
+        kcl_file = KclFile(_unique_path(f"{source.stem}.k", taken), source.header, aliases)
+        wanted = []
+        for document in source.documents:
+            unit = by_index.get(document.index)
+            block = _block(unit, aliases) if unit is not None else _comment_block(source, document.index)
+            if block is not None:
+                kcl_file.blocks.append(block)
+            if unit is not None:
+                wanted.append(Expected(unit.label, to_data(unit.root)))
+        return [(kcl_file, wanted)]
+    out: list[tuple[KclFile, list[Expected]]] = []
+    pending: list[Block] = []
+    directory = _unique_path(source.stem, taken)
+    for document in source.documents:
+        unit = by_index.get(document.index)
+        if unit is None:
+            block = _comment_block(source, document.index)
+            if block is not None:
+                pending.append(block)
+            continue
+        aliases = import_aliases(imports_of(unit.resources), {unit.name.casefold()})
+        kcl_file = KclFile(f"{directory}/{unit.name}.k", source.header if not out else [], aliases)
+        kcl_file.blocks = pending + [_block(unit, aliases)]
+        pending = []
+        out.append((kcl_file, [Expected(unit.label, to_data(unit.root))]))
+    if pending and out:
+        out[-1][0].blocks.extend(pending)
+    return out
+
+
+def fingerprints(files: dict[str, str]) -> dict[str, str]:
+    return {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
+
+
+def refuse_edited(output: FsPath, files: dict[str, str]) -> None:
+    """Stop before replacing or removing a converted file someone has edited since."""
+    lock = read_lock(output)
+    recorded = lock.get("sha256")
+    previous = lock.get("files")
+    if not isinstance(recorded, dict) or not isinstance(previous, list):
+        return
+    for path in previous:
+        if not isinstance(path, str) or path not in recorded:
+            continue
+        existing = output / path
+        if not existing.is_file():
+            continue
+        if hashlib.sha256(existing.read_bytes()).hexdigest() != recorded[path] and files.get(path) != existing.read_text(encoding="utf-8", errors="replace"):
+            raise InputError(str(existing), "", "edited since openapi-tool converted it; refusing to replace it (move it away first)")
