@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 _INDENT = "    "
+
+
+_QUOTE_RUN = re.compile(r'"(?=")|(?<=")"|"\Z')
 
 
 def escape_doc(text: str) -> str:
     """Text for inside a `\"\"\"` string: no escape, quote run or `${` can end or alter it."""
-    out: list[str] = []
-    for index, char in enumerate(text):
-        if char == "\\":
-            out.append("\\\\")
-        elif char == '"' and (text[index + 1 : index + 2] == '"' or text[index - 1 : index] == '"' or index == len(text) - 1):
-            out.append('\\"')
-        elif char == "$" and text[index + 1 : index + 2] == "{":
-            out.append("\\x24")
-        elif char == "\t":
-            out.append("\\t")
-        elif char != "\n" and not char.isprintable() and char != " ":
-            code = ord(char)
-            out.append(f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return "".join(out)
+    text = text.replace("\\", "\\\\").replace("${", "\\x24{").replace("\t", "\\t")
+    text = _QUOTE_RUN.sub(r'\\"', text)
+    if text.replace("\n", "").isprintable():
+        return text
+    return "".join(c if c == "\n" or c.isprintable() else _code(c) for c in text)
+
+
+def _code(char: str) -> str:
+    code = ord(char)
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _lines(text: str) -> list[str]:

@@ -96,6 +96,9 @@ def render_module(
     env = environment(options.templates)
     schemas = model.by_key()
     placements = place_schemas(model)
+    package_names: dict[tuple[str, ...], set[str]] = {}
+    for placed in placements.values():
+        package_names.setdefault(placed.package, set()).add(placed.name.casefold())
     patterns = PatternChecker()
     patterns.prime(all_patterns(model))
     checks, skipped = 0, []
@@ -109,7 +112,7 @@ def render_module(
             continue
         if schema.gvk is not None:
             resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
-        view, schema_checks_ = _file_view(schema, placement, placements, schemas, patterns, warn)
+        view, schema_checks_ = _file_view(schema, placement, placements, package_names[placement.package], schemas, patterns, warn)
         checks += schema_checks_.translated
         skipped += schema_checks_.skipped
         files["/".join(placement.package + (placement.file,))] = schema_template.render(file=view, version=__version__)
@@ -125,13 +128,13 @@ def _file_view(
     schema: Schema,
     placement: Placement,
     placements: dict[str, Placement],
+    package_names: set[str],
     schemas: dict[str, Schema],
     patterns: PatternChecker,
     warn: Callable[[str], None],
 ) -> tuple[FileView, Checks]:
     attribute_names = {p.name for p in schema.properties}
-    package_names = {p.name for p in placements.values() if p.package == placement.package}
-    reserved = {n.casefold() for n in attribute_names | package_names | KEYWORDS | BUILTIN_NAMES}
+    reserved = {n.casefold() for n in attribute_names | KEYWORDS | BUILTIN_NAMES} | package_names
     aliases: dict[tuple[str, ...], str] = {}
     types = [p.type for p in schema.properties] + ([schema.additional] if schema.additional is not None else [])
     for key in (k for t in types for k in referenced_keys(t)):
