@@ -36,7 +36,7 @@ def compile_module(root: Path) -> list[PackageResult]:
     external = external_packages(api, root)
     results = []
     for directory in package_dirs(root):
-        files = sorted(str(p) for p in directory.glob("*.k"))
+        files = sorted(str(p) for p in directory.glob("*.k") if not p.name.endswith("_test.k"))  # as `import` sees it
         args = kcl.ExecProgramArgs(k_filename_list=files, work_dir=str(root), external_pkgs=external)
         try:
             error = api.exec_program(args).err_message

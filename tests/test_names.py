@@ -58,3 +58,10 @@ def test_string_literals_escape_what_kcl_would_interpret() -> None:
     assert string_literal("$(VAR)") == '"$(VAR)"'
     assert string_literal('a"b\\c\nd\te') == '"a\\"b\\\\c\\nd\\te"'
     assert string_literal("\x01") == '"\\u0001"'
+
+
+def test_no_generated_file_is_a_kcl_test_file() -> None:
+    from openapi_tool.kcl.layout import _file_stem
+
+    assert _file_stem("HelmReleaseSpecTest") == "helm_release_spec_test_schema"
+    assert _file_stem("Testing") == "testing"

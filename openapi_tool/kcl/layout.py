@@ -35,6 +35,12 @@ def _unique(candidate: str, taken: set[str], suffix_at_end: str = "") -> str:
     return name
 
 
+def _file_stem(name: str) -> str:
+    """snake_case of the schema name; KCL treats `*_test.k` as test files and skips them."""
+    stem = snake_case(name)
+    return stem + "_schema" if stem.endswith("_test") else stem
+
+
 def place_schemas(model: Model) -> dict[str, Placement]:
     """A placement for every schema key, stable for the same model."""
     packages: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -49,6 +55,6 @@ def place_schemas(model: Model) -> dict[str, Placement]:
     for schema in model.schemas:
         package = packages[schema.package]
         name = _unique(schema_name(schema.name), names.setdefault(package, set()))
-        file = _unique(snake_case(name), files.setdefault(package, set()), ".k")
+        file = _unique(_file_stem(name), files.setdefault(package, set()), ".k")
         placements[schema.key] = Placement(package, file, name)
     return placements
