@@ -234,7 +234,8 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.generate import run_job
     from openapi_tool.report import merge_reports, summary_line, write_reports
 
-    outcomes = [run_job(job, args.check, reporter.warn, reporter.progress) for job in jobs]
+    need_report = bool(args.report or args.report_json)
+    outcomes = [run_job(job, args.check, reporter.warn, reporter.progress, need_report) for job in jobs]
     write_reports(merge_reports([(str(o.output), o.report) for o in outcomes]), args.report, args.report_json)
     stale = False
     for outcome in outcomes:
@@ -273,7 +274,7 @@ def _print_drift(outcome) -> None:
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.inputs import read_inputs
-    from openapi_tool.sources import build_model_from
+    from openapi_tool.sources.build import build_model_from
 
     _validate(args)
     inputs = read_inputs(args.crd, args.spec, _cluster(args))

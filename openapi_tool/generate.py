@@ -6,20 +6,22 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from openapi_tool import __version__
 from openapi_tool.errors import UsageError
-from openapi_tool.inputs import Inputs, read_inputs
 from openapi_tool.kcl.names import identifier
-from openapi_tool.kcl.render import Options, RenderedModule, environment, render_module
+from openapi_tool.kcl.options import Options
 from openapi_tool.model import Model
-from openapi_tool.output import WriteResult, read_lock, write_tree
+
+if TYPE_CHECKING:
+    from openapi_tool.inputs import Inputs
+    from openapi_tool.kcl.render import RenderedModule
+from openapi_tool.loader import expand_paths
+from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
+from openapi_tool.resources import data_dir
 from openapi_tool.regen.changes import Change, compare
 from openapi_tool.regen.project import Job
-from openapi_tool.report import report_data
-from openapi_tool.regen.surface import surface
-from openapi_tool.sources import build_model_from
 
 TEMPLATES = ("schema.k.j2", "kcl.mod.j2")
 
@@ -29,7 +31,7 @@ class Plan:
     """Everything a run would write, before anything is written."""
 
     model: Model
-    module: RenderedModule
+    module: "RenderedModule"
     lock: dict[str, Any]
 
 
@@ -47,27 +49,69 @@ class Drift:
 
 
 def template_digest(templates: Path | None) -> str:
-    """SHA-256 over the templates a run uses (user overrides included)."""
-    env = environment(templates)
+    """SHA-256 over the templates a run uses (user overrides first, as the renderer picks them)."""
     digest = hashlib.sha256()
     for name in TEMPLATES:
-        source, _, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
-        digest.update(name.encode() + b"\0" + source.encode("utf-8") + b"\0")
+        override = templates / name if templates is not None else None
+        path = override if override is not None and override.is_file() else data_dir("templates") / name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
+def _options_record(options: Options) -> dict[str, Any]:
+    return {"module_name": options.module_name, "k8s_module": options.k8s_module}
+
+
+def _fingerprint(job: Job, options: Options) -> dict[str, Any] | None:
+    """What decides the output, known without parsing anything; None for sources that
+    cannot be hashed cheaply (URLs, standard input, a cluster)."""
+    paths = list(job.crd) + list(job.spec)
+    if job.cluster is not None or any(p == "-" or p.startswith(("http://", "https://")) for p in paths):
+        return None
+    sources = {path: digest(Path(path).read_bytes()) for path in expand_paths(paths)}
+    return {
+        "tool": f"openapi-tool {__version__}",
+        "sources": dict(sorted(sources.items())),
+        "templates": template_digest(options.templates),
+        "options": _options_record(options),
+    }
+
+
+def _untouched(fingerprint: dict[str, Any] | None, output: Path) -> dict[str, Any] | None:
+    """The lock of `output` when it was made from exactly these sources and no generated
+    file was changed or removed since; else None."""
+    if fingerprint is None:
+        return None
+    lock = read_lock(output)
+    files = lock.get("files")
+    if any(lock.get(key) != value for key, value in fingerprint.items()) or not isinstance(files, dict):
+        return None
+    for relative, expected in files.items():
+        try:
+            if digest((output / relative).read_bytes()) != expected:
+                return None
+        except OSError:
+            return None
+    return lock
+
+
 def plan(
-    inputs: Inputs,
+    inputs: "Inputs",
     options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
 ) -> Plan:
+    from openapi_tool.kcl.render import render_module
+    from openapi_tool.regen.surface import surface
+    from openapi_tool.sources.build import build_model_from
+
     model = build_model_from(inputs.crds, inputs.specs, warn)
     module = render_module(model, options, warn, progress)
     lock: dict[str, Any] = {
         "tool": f"openapi-tool {__version__}",
         "sources": dict(sorted(inputs.digests.items())),
         "templates": template_digest(options.templates),
+        "options": _options_record(options),
         "resources": module.resources,
         "surface": surface(model),
     }
@@ -83,7 +127,6 @@ def drift(plan_: Plan, output: Path) -> Drift:
     file stays the same, and such an output is current.
     """
     result = Drift()
-    old_lock = read_lock(output)
     wanted = dict(plan_.module.files)
     for relative, text in wanted.items():
         path = output / relative
@@ -91,8 +134,7 @@ def drift(plan_: Plan, output: Path) -> Drift:
             result.added.append(relative)
         elif path.read_bytes() != text.encode("utf-8"):
             result.changed.append(relative)
-    old_files = old_lock.get("files") if isinstance(old_lock.get("files"), list) else []
-    result.removed = sorted(f for f in old_files if isinstance(f, str) and f not in wanted and (output / f).is_file())
+    result.removed = sorted(f for f in previous_files(output) if f not in wanted and (output / f).is_file())
     return result
 
 
@@ -135,12 +177,29 @@ def run_job(
     check: bool,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    need_report: bool = False,
 ) -> Outcome:
-    """Generate `job`; with `check`, only compare with what its output directory holds."""
+    """Generate `job`; with `check`, only compare with what its output directory holds.
+
+    When the sources, templates, options and generated files are exactly those the lock
+    records, nothing is parsed or rendered (unless a full report is wanted).
+    """
     options = options_for(job)
+    lock = None if need_report else _untouched(_fingerprint(job, options), job.output)
+    if lock is not None:
+        summary = lock.get("summary", {})
+        files = sorted(lock["files"])
+        if check:
+            return Outcome(job.output, summary.get("schemas", 0), summary, drift=Drift())
+        return Outcome(job.output, summary.get("schemas", 0), summary, written=WriteResult(unchanged=files))
+    from openapi_tool.inputs import read_inputs
+    from openapi_tool.report import report_data
+
     inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
     plan_ = plan(inputs, options, warn, progress)
+    inputs.crds = inputs.specs = None  # the documents are no longer needed: free them
     data = report_data(plan_.module, changes(plan_, job.output))
+    plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []}}
     if check:
         return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
     return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import urllib.request
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document, parse_text, read_documents
-from openapi_tool.sources.cluster import ClusterSource, read_cluster
+
+if TYPE_CHECKING:
+    from openapi_tool.sources.cluster import ClusterSource
 
 
 @dataclass
@@ -39,6 +41,8 @@ def _read(paths: list[str], digests: dict[str, str]) -> list[Document]:
 
 
 def _fetch(url: str) -> bytes:
+    import urllib.request
+
     try:
         with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - the user names the URL
             return response.read()
@@ -54,6 +58,8 @@ def read_inputs(crd_paths: list[str], spec_paths: list[str], cluster: ClusterSou
     if spec_paths:
         inputs.add_spec_documents(_read(spec_paths, inputs.digests))
     if cluster is not None:
+        from openapi_tool.sources.cluster import read_cluster
+
         found = read_cluster(cluster)
         if found.crds:
             inputs.add_crd_documents(found.crds)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openapi_tool.kcl.render import RenderedModule
-from openapi_tool.regen.changes import Change
+if TYPE_CHECKING:
+    from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.regen.changes import Change
 
 
-def report_data(module: RenderedModule, changes: list[Change] | None = None) -> dict[str, Any]:
+def report_data(module: "RenderedModule", changes: "list[Change] | None" = None) -> dict[str, Any]:
     skipped = [{"where": s.where, "rule": s.rule, "reason": s.reason} for s in module.skipped]
     cel_kept = sum(1 for s in module.skipped if s.rule.startswith("rule "))
     data: dict[str, Any] = {

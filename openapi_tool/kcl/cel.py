@@ -10,6 +10,7 @@ and the rule is kept as a comment.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -376,7 +377,9 @@ def _duration_seconds(text: str) -> float | None:
     return -seconds if text.startswith("-") else seconds
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse(rule: str) -> Tree:
+    """The CEL syntax tree of a rule; real CRDs repeat rules, so parse each text once."""
     global _PARSER
     if _PARSER is None:
         from celpy.celparser import CELParser

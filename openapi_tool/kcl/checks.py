@@ -10,9 +10,8 @@ as a comment in the check block.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from openapi_tool.kcl.cel import SELF_OBJECT, Translator, Untranslatable, Value
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
 from openapi_tool.kcl.types import literal_union_expressible
 from openapi_tool.kcl.values import literal, number
@@ -29,6 +28,10 @@ from openapi_tool.model import (
     Type,
     UnionType,
 )
+
+if TYPE_CHECKING:  # the CEL translator (and its parser) load only for schemas with rules
+    from openapi_tool.kcl.cel import Translator
+
 
 @dataclass(frozen=True)
 class Skipped:
@@ -59,39 +62,51 @@ def reference(name: str) -> str | None:
     return "$" + name if name in KEYWORDS else name
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
     """What every check of one schema needs: attribute names, the regex alias, the pattern
-    filter, and the CEL translator."""
+    filter, and (made on first use) the CEL translator."""
 
     names: frozenset[str]
     regex: str
     pattern_ok: PatternFilter
-    cel: Translator
+    schemas: Mapping[str, Schema]
+    translator: Translator | None = None
+
+    def cel(self) -> Translator:
+        if self.translator is None:
+            from openapi_tool.kcl.cel import Translator
+
+            self.translator = Translator(self.schemas, self.names, self.regex, self.pattern_ok)
+        return self.translator
 
 
 def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: str, pattern_ok: PatternFilter) -> Checks:
     """Checks for the CEL rules of `schema` and every property constraint."""
     result = Checks()
-    names = frozenset(p.name for p in schema.properties)
-    context = Context(names, regex_alias, pattern_ok, Translator(schemas, names, regex_alias, pattern_ok))
-    whole = Value(SELF_OBJECT, Ref(schema.key), schema)
-    for condition, message in _cel(whole, schema.constraints, context, f"{schema.source}", result):
-        result.lines.append(f"{condition}, {string_literal(message)}")
-        result.translated += 1
+    context = Context(frozenset(p.name for p in schema.properties), regex_alias, pattern_ok, schemas)
+    if schema.constraints.validations:
+        from openapi_tool.kcl.cel import SELF_OBJECT, Value
+
+        whole = Value(SELF_OBJECT, Ref(schema.key), schema)
+        for condition, message in _cel(whole, schema.constraints, context, f"{schema.source}", result):
+            result.lines.append(f"{condition}, {string_literal(message)}")
+            result.translated += 1
     for prop in schema.properties:
         _property_checks(prop, context, result)
-    result.uses_regex = result.uses_regex or context.cel.uses_regex
+    result.uses_regex = result.uses_regex or (context.translator is not None and context.translator.uses_regex)
     return result
 
 
-def _cel(value: Value, constraints: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
+def _cel(value: Any, constraints: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
     """(condition, message) for each CEL rule that translates; the others are skipped."""
+    from openapi_tool.kcl.cel import Untranslatable
+
     out = []
     for validation in constraints.validations:
         message = validation.message or f"failed rule: {validation.rule}"
         try:
-            out.append((context.cel.translate(validation.rule, value), message))
+            out.append((context.cel().translate(validation.rule, value), message))
         except Untranslatable as error:
             _skip(result, where, f"rule {validation.rule}", str(error))
     return out
@@ -150,6 +165,8 @@ def _conditions(
     if c.const is not None and kind in ("int", "float", "str", "bool"):
         out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
     if c.validations:
+        from openapi_tool.kcl.cel import Value
+
         out += _cel(Value(expr, type_), c, context, where, result)
     if isinstance(type_, ListType):
         item = f"_v{depth}"

@@ -12,25 +12,13 @@ from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.layout import Placement, place_schemas
+from openapi_tool.kcl.options import EXTERNAL_PACKAGE, Options
 from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, Model, Property, Schema
 from openapi_tool.resources import data_dir
-
-EXTERNAL_PACKAGE = "k8s"
-
-
-@dataclass(frozen=True)
-class Options:
-    """How to render: module name, templates, and an external k8s module to depend on."""
-
-    module_name: str
-    templates: Path | None = None
-    k8s_module: str | None = None
-    """Path (relative to the output) of a module named `k8s` that replaces the bundled copy."""
-
 
 @dataclass(frozen=True)
 class RenderedModule:
@@ -134,7 +122,7 @@ def _file_view(
     warn: Callable[[str], None],
 ) -> tuple[FileView, Checks]:
     attribute_names = {p.name for p in schema.properties}
-    reserved = {n.casefold() for n in attribute_names | KEYWORDS | BUILTIN_NAMES} | package_names
+    reserved = Reserved({n.casefold() for n in attribute_names}, package_names)
     aliases: dict[tuple[str, ...], str] = {}
     types = [p.type for p in schema.properties] + ([schema.additional] if schema.additional is not None else [])
     for key in (k for t in types for k in referenced_keys(t)):
@@ -178,7 +166,24 @@ def _file_view(
     return view, checks
 
 
-def _alias(candidate: str, reserved: set[str]) -> str:
+_RESERVED_WORDS = frozenset(n.casefold() for n in KEYWORDS | BUILTIN_NAMES)
+
+
+@dataclass
+class Reserved:
+    """Names a file already uses: its own (attributes, aliases taken) and its package's schemas."""
+
+    own: set[str]
+    package: set[str]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.own or name in self.package or name in _RESERVED_WORDS
+
+    def add(self, name: str) -> None:
+        self.own.add(name)
+
+
+def _alias(candidate: str, reserved: Reserved) -> str:
     """`candidate` (`corev1` for api.core.v1), numbered if the file already uses the name."""
     n, alias = 1, candidate
     while alias.casefold() in reserved:

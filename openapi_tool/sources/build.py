@@ -1,4 +1,4 @@
-"""Front ends: each reads one input kind and feeds the shared `ModelBuilder`."""
+"""Build one model from all inputs, dispatching each document to its front end."""
 
 from __future__ import annotations
 

@@ -95,6 +95,7 @@ class ModelBuilder:
         self.list_types_enforced = True
         """The API server enforces x-kubernetes-list-type uniqueness for CRDs only (built-in
         types such as a Pod's env accept duplicates), so built-in specs turn this off."""
+        self._shapes: dict[tuple[tuple[str, ...], str], str] = {}
         self._visits = 0
         self._distinct: set[int] = set()
         self.zero_defaults_unset = False
@@ -126,14 +127,22 @@ class ModelBuilder:
         `resource` marks a resource root (a CRD version's schema): absent apiVersion,
         kind and metadata are added.
         """
-        key = key or "/".join(place.package) + ":" + place.name
-        if key in self.schemas:
-            return Ref(key)
-        name = self.reserve(place.package, place.name, key)
-        place = replace(place, name=name)
         node = node if isinstance(node, dict) else {}
-        self.schemas[key] = Schema(key=key, package=place.package, name=name)  # placeholder for cycles
-        self.schemas[key] = self._build_schema(node, place, key, gvk, resource)
+        if key is not None:
+            if key in self.schemas:
+                return Ref(key)
+            name = self.reserve(place.package, place.name, key)
+            self.schemas[key] = Schema(key=key, package=place.package, name=name)  # placeholder for cycles
+            self.schemas[key] = self._build_schema(node, replace(place, name=name), key, gvk, resource)
+            return Ref(key)
+        name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
+        key = f"{'/'.join(place.package)}:{name}"
+        schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
+        twin = self._shapes.setdefault((place.package, _shape(schema)), key)
+        if twin != key:  # an identical inline schema exists: share it, as real CRDs repeat them
+            del self._names[place.package][name.casefold()]
+            return Ref(twin)
+        self.schemas[key] = schema
         return Ref(key)
 
     def model(self) -> Model:
@@ -332,6 +341,14 @@ class ModelBuilder:
             self._resolving.discard(key)
         self._ref_types[key] = result
         return result
+
+
+def _shape(schema: Schema) -> str:
+    """Everything that makes a schema what it is, except its name and where it was written."""
+    properties = tuple(
+        (p.name, p.type, p.required, p.nullable, p.default, p.has_default, p.doc, p.constraints) for p in schema.properties
+    )
+    return repr((schema.doc, properties, schema.additional, schema.preserve_unknown, schema.embedded_resource, schema.gvk, schema.constraints))
 
 
 def _lifted(node: dict, type_: Type) -> bool:

@@ -1,0 +1,1 @@
+"""Front ends: each reads one input kind and feeds the shared `ModelBuilder` (see `build`)."""
