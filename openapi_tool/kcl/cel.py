@@ -18,8 +18,9 @@ from lark import Token, Tree
 from lark.exceptions import LarkError
 
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
+from openapi_tool.kcl.types import value_kind
 from openapi_tool.kcl.values import number
-from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Schema, Type, UnionType
+from openapi_tool.model import AnyType, ListType, MapType, Primitive, Ref, Schema, Type
 
 _PARSER = None
 SELF_OBJECT = "\x00self"
@@ -55,7 +56,7 @@ class Translator:
         tree = _parse(rule)
         self._scopes = [{"self": self_value}]
         result = self._visit(tree)
-        if result.type is not None and _kind(result.type) not in ("bool", "any"):
+        if result.type is not None and value_kind(result.type) not in ("bool", "any"):
             raise Untranslatable("the rule does not evaluate to a boolean")
         if SELF_OBJECT in result.expr:
             raise Untranslatable("the rule uses `self` as a whole object, which a KCL check cannot name")
@@ -74,7 +75,7 @@ class Translator:
         if then is None:
             return self._visit(condition)
         test, yes, no = self._visit(condition), self._visit(then), self._visit(otherwise)
-        if _kind(test.type) not in ("bool", "any"):
+        if value_kind(test.type) not in ("bool", "any"):
             raise Untranslatable("a ternary condition that is not a boolean")
         return Value(f"({yes.expr} if {test.expr} else {no.expr})", _common_type(yes.type, no.type))
 
@@ -108,7 +109,7 @@ class Translator:
               "relation_eq": "==", "relation_ne": "!=", "relation_in": "in"}[op_node.data]
         if op in ("<", "<=", ">", ">="):
             _comparable(left, right)
-        if op == "in" and _kind(right.type) not in ("list", "map", "any"):
+        if op == "in" and value_kind(right.type) not in ("list", "map", "any"):
             raise Untranslatable("`in` needs a list or a map")
         return Value(f"({left.expr} {op} {right.expr})", Primitive("bool"))
 
@@ -125,7 +126,7 @@ class Translator:
         op_node, right_node = children
         left, right = self._visit(op_node.children[0]), self._visit(right_node)
         op = ops[op_node.data]
-        kinds = {_kind(left.type), _kind(right.type)}
+        kinds = {value_kind(left.type), value_kind(right.type)}
         if kinds == {"int"}:
             return Value(f"({left.expr} {'//' if op == '/' else op} {right.expr})", Primitive("int"))
         if kinds <= {"int", "float"} and op != "%":
@@ -140,10 +141,10 @@ class Translator:
             return self._visit(children[0])
         op, operand = children[0].data, self._visit(children[1])
         if op == "unary_not":
-            if _kind(operand.type) not in ("bool", "any"):
+            if value_kind(operand.type) not in ("bool", "any"):
                 raise Untranslatable("`!` on a non-boolean")
             return Value(f"(not {operand.expr})", Primitive("bool"))
-        if _kind(operand.type) not in ("int", "float"):
+        if value_kind(operand.type) not in ("int", "float"):
             raise Untranslatable("`-` on a non-number")
         return Value(f"(-{operand.expr})", operand.type)
 
@@ -195,9 +196,9 @@ class Translator:
     def _rule_member_index(self, node: Tree) -> Value:
         target = self._visit(node.children[0])
         index = self._visit(node.children[1])
-        if isinstance(target.type, ListType) and _kind(index.type) == "int":
+        if isinstance(target.type, ListType) and value_kind(index.type) == "int":
             return Value(f"{target.expr}[{index.expr}]", target.type.items)
-        if isinstance(target.type, MapType) and _kind(index.type) == "str":
+        if isinstance(target.type, MapType) and value_kind(index.type) == "str":
             return Value(f"{target.expr}[{index.expr}]", target.type.values)
         raise Untranslatable("indexing needs a list with an int or a map with a string")
 
@@ -215,7 +216,7 @@ class Translator:
             return Value(f"{builtin}({values[0].expr})", result)
         if name == "matches" and len(values) == 2:
             return self._matches(values[0], args[1])
-        if name == "duration" and len(values) == 1 and _kind(values[0].type) == "str":
+        if name == "duration" and len(values) == 1 and value_kind(values[0].type) == "str":
             return self._duration(values[0], args[0])
         raise Untranslatable(f"function `{name}` has no KCL equivalent here")
 
@@ -230,14 +231,14 @@ class Translator:
         if method == "matches" and len(args) == 1:
             return self._matches(target, args[0])
         values = [self._visit(a) for a in args]
-        if method == "substring" and _kind(target.type) == "str" and 1 <= len(values) <= 2 and all(_kind(v.type) == "int" for v in values):
+        if method == "substring" and value_kind(target.type) == "str" and 1 <= len(values) <= 2 and all(value_kind(v.type) == "int" for v in values):
             bounds = ":".join(v.expr for v in values)
             return Value(f"{target.expr}[{bounds}:{':' if len(values) == 1 else ''}]", Primitive("str"))  # kcl fmt form
-        if method == "split" and _kind(target.type) == "str" and len(values) == 1 and _kind(values[0].type) == "str":
+        if method == "split" and value_kind(target.type) == "str" and len(values) == 1 and value_kind(values[0].type) == "str":
             return Value(f"{target.expr}.split({values[0].expr})", ListType(Primitive("str")))
-        if method in _STRING_METHODS and _kind(target.type) == "str":
+        if method in _STRING_METHODS and value_kind(target.type) == "str":
             kcl_method, arity = _STRING_METHODS[method]
-            if len(values) != arity or any(_kind(v.type) != "str" for v in values):
+            if len(values) != arity or any(value_kind(v.type) != "str" for v in values):
                 raise Untranslatable(f"`{method}` needs {arity} string argument(s)")
             if method == "contains":
                 return Value(f"({values[0].expr} in {target.expr})", Primitive("bool"))
@@ -262,7 +263,7 @@ class Translator:
             if prop is None:
                 raise Untranslatable(f"no field `{name}`")
             return Value(_select(target.expr, name), prop.type)
-        if isinstance(type_, MapType) or _kind(type_) == "any":
+        if isinstance(type_, MapType) or value_kind(type_) == "any":
             values = type_.values if isinstance(type_, MapType) else None
             return Value(f"{target.expr}[{string_literal(name)}]", values)
         raise Untranslatable(f"`.{name}` on a value that is not an object")
@@ -278,13 +279,13 @@ class Translator:
         if target.schema is not None or isinstance(target.type, Ref):
             selected = self._field(target, name)
             return Value(f"({selected.expr} not in [None, Undefined])", Primitive("bool"))
-        if isinstance(target.type, MapType) or _kind(target.type) == "any":
+        if isinstance(target.type, MapType) or value_kind(target.type) == "any":
             return Value(f"({string_literal(name)} in {target.expr})", Primitive("bool"))
         raise Untranslatable("has() on a value that is not an object")
 
     def _size(self, value: Value) -> Value:
         self._builtin("len")
-        kind = _kind(value.type)
+        kind = value_kind(value.type)
         if kind == "str":
             return Value(f"len([_ch for _ch in {value.expr}])", Primitive("int"))
         if kind in ("list", "map"):
@@ -293,7 +294,7 @@ class Translator:
 
     def _matches(self, target: Value, pattern_node: Tree) -> Value:
         pattern = _string_constant(pattern_node)
-        if pattern is None or _kind(target.type) != "str":
+        if pattern is None or value_kind(target.type) != "str":
             raise Untranslatable("matches() needs a string and a constant pattern")
         if not self.pattern_ok(pattern):
             raise Untranslatable("the KCL regex engine does not accept this pattern")
@@ -317,7 +318,7 @@ class Translator:
 
     def _macro(self, target_node: Tree, method: str, args: list) -> Value:
         target = self._visit(target_node)
-        kind = _kind(target.type)
+        kind = value_kind(target.type)
         if kind not in ("list", "map"):
             raise Untranslatable(f"{method}() on a value that is not a list or a map")
         if len(args) not in (2, 3) or _single_ident(args[0]) is None:
@@ -391,28 +392,11 @@ def _parse(rule: str) -> Tree:
         raise Untranslatable(f"the rule does not parse as CEL: {str(error).splitlines()[0] if str(error) else ''}") from None
 
 
-def _kind(type_: Type | None) -> str:
-    if type_ is None or isinstance(type_, AnyType):
-        return "any"
-    if isinstance(type_, Primitive):
-        return type_.name
-    if isinstance(type_, LiteralType):
-        first = type_.values[0]
-        return "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
-    if isinstance(type_, ListType):
-        return "list"
-    if isinstance(type_, MapType):
-        return "map"
-    if isinstance(type_, UnionType):
-        return "union"
-    return "schema"
-
-
 def _common_type(a: Type | None, b: Type | None) -> Type | None:
     """The type both branches of a ternary share, by kind; None when they differ."""
     if repr(a) == repr(b):
         return a
-    kinds = {_kind(a), _kind(b)}
+    kinds = {value_kind(a), value_kind(b)}
     if kinds == {"map"}:
         return MapType(AnyType())
     if kinds == {"list"}:
@@ -425,7 +409,7 @@ def _common_type(a: Type | None, b: Type | None) -> Type | None:
 
 
 def _comparable(left: Value, right: Value) -> None:
-    kinds = {_kind(left.type), _kind(right.type)}
+    kinds = {value_kind(left.type), value_kind(right.type)}
     if kinds <= {"int", "float", "any"} or kinds <= {"str", "any"}:
         return
     raise Untranslatable(f"ordering between kinds {sorted(kinds)}")

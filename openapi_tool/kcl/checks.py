@@ -13,20 +13,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
-from openapi_tool.kcl.types import literal_union_expressible
+from openapi_tool.kcl.types import literal_union_expressible, value_kind
 from openapi_tool.kcl.values import literal, number
 from openapi_tool.model import (
-    AnyType,
     Constraints,
     ListType,
-    LiteralType,
     MapType,
-    Primitive,
     Property,
     Ref,
     Schema,
     Type,
-    UnionType,
 )
 
 if TYPE_CHECKING:  # the CEL translator (and its parser) load only for schemas with rules
@@ -148,7 +144,7 @@ def _conditions(
 ) -> list[tuple[str, str]]:
     """(condition, message) pairs for one value `expr` of `type_`, items and values included."""
     out: list[tuple[str, str]] = []
-    kind = _kind(type_)
+    kind = value_kind(type_)
     c = constraints
     if kind in ("int", "float"):
         out += _numeric(expr, c, kind)
@@ -177,21 +173,6 @@ def _conditions(
         for condition, message in _conditions(value, type_.values, type_.value_constraints, depth + 1, context, where, result):
             out.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
     return out
-
-
-def _kind(type_: Type) -> str:
-    if isinstance(type_, Primitive):
-        return type_.name
-    if isinstance(type_, LiteralType):
-        first = type_.values[0]
-        return "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
-    if isinstance(type_, ListType):
-        return "list"
-    if isinstance(type_, MapType):
-        return "map"
-    if isinstance(type_, (UnionType, AnyType)):
-        return "union"
-    return "schema"
 
 
 def _numeric(expr: str, c: Constraints, kind: str) -> list[tuple[str, str]]:

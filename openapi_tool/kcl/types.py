@@ -57,3 +57,22 @@ def referenced_keys(type_: Type) -> list[str]:
     if isinstance(type_, UnionType):
         return [k for m in type_.members for k in referenced_keys(m)]
     return []
+
+
+def value_kind(type_: Type | None) -> str:
+    """What kind of value a type holds: str, int, float, bool, list, map, union, schema,
+    or any (also for an unknown type, None)."""
+    if type_ is None or isinstance(type_, AnyType):
+        return "any"
+    if isinstance(type_, Primitive):
+        return type_.name
+    if isinstance(type_, LiteralType):
+        first = type_.values[0]
+        return "bool" if isinstance(first, bool) else "int" if isinstance(first, int) else "str"
+    if isinstance(type_, ListType):
+        return "list"
+    if isinstance(type_, MapType):
+        return "map"
+    if isinstance(type_, UnionType):
+        return "union"
+    return "schema"

@@ -95,7 +95,10 @@ class ModelBuilder:
         self.list_types_enforced = True
         """The API server enforces x-kubernetes-list-type uniqueness for CRDs only (built-in
         types such as a Pod's env accept duplicates), so built-in specs turn this off."""
-        self._shapes: dict[tuple[tuple[str, ...], str], str] = {}
+        self._shapes: dict[tuple[tuple[str, ...], str, str], str] = {}
+        self._root = ""
+        """Key of the resource being built: inline schemas are shared within one resource only,
+        so every kind keeps the nested schema names its users expect."""
         self._visits = 0
         self._distinct: set[int] = set()
         self.zero_defaults_unset = False
@@ -133,13 +136,17 @@ class ModelBuilder:
                 return Ref(key)
             name = self.reserve(place.package, place.name, key)
             self.schemas[key] = Schema(key=key, package=place.package, name=name)  # placeholder for cycles
-            self.schemas[key] = self._build_schema(node, replace(place, name=name), key, gvk, resource)
+            outer, self._root = self._root, (key if resource else self._root)
+            try:
+                self.schemas[key] = self._build_schema(node, replace(place, name=name), key, gvk, resource)
+            finally:
+                self._root = outer
             return Ref(key)
         name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
         key = f"{'/'.join(place.package)}:{name}"
         schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
-        twin = self._shapes.setdefault((place.package, _shape(schema)), key)
-        if twin != key:  # an identical inline schema exists: share it, as real CRDs repeat them
+        twin = self._shapes.setdefault((place.package, self._root, _shape(schema)), key)
+        if twin != key:  # an identical inline schema in this resource: share it, as real CRDs repeat them
             del self._names[place.package][name.casefold()]
             return Ref(twin)
         self.schemas[key] = schema
