@@ -98,6 +98,7 @@ class ListType:
 
     items: "Type"
     item_constraints: Constraints = EMPTY_CONSTRAINTS
+    nullable_items: bool = False
 
 
 @dataclass(frozen=True)

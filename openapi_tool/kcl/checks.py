@@ -23,6 +23,7 @@ from openapi_tool.model import (
     Ref,
     Schema,
     Type,
+    UnionType,
 )
 
 if TYPE_CHECKING:  # the CEL translator (and its parser) load only for schemas with rules
@@ -90,8 +91,29 @@ def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: st
             result.translated += 1
     for prop in schema.properties:
         _property_checks(prop, context, result)
+    _property_count(schema, result)
     result.uses_regex = result.uses_regex or (context.translator is not None and context.translator.uses_regex)
     return result
+
+
+def _property_count(schema: Schema, result: Checks) -> None:
+    """minProperties/maxProperties on an object with named attributes: count those set."""
+    c = schema.constraints
+    if c.min_properties is None and c.max_properties is None:
+        return
+    refs = [reference(p.name) for p in schema.properties]
+    if None in refs or schema.preserve_unknown or schema.additional is not None or not refs:
+        for keyword, value in (("minProperties", c.min_properties), ("maxProperties", c.max_properties)):
+            if value is not None:
+                _skip(result, f"{schema.source}", f"{keyword} {value}", "the object may hold keys a KCL check cannot count")
+        return
+    present = f"[_a for _a in [{', '.join(refs)}] if _a not in [None, Undefined]]"  # type: ignore[arg-type]
+    if c.max_properties is not None:
+        result.lines.append(f"{present}[{c.max_properties}::] == [], {string_literal(f'at most {c.max_properties} of these may be set')}")
+        result.translated += 1
+    if c.min_properties:
+        result.lines.append(f"{present}[{c.min_properties - 1}::] != [], {string_literal(f'at least {c.min_properties} of these must be set')}")
+        result.translated += 1
 
 
 def _cel(value: Any, constraints: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
@@ -150,6 +172,8 @@ def _conditions(
         out += _numeric(expr, c, kind)
     if kind == "str":
         out += _string(expr, c, context, where, result)
+    if kind == "union" and c.pattern is not None:
+        out += _union_pattern(expr, c.pattern, type_, context, where, result)
     if kind == "list":
         out += _list(expr, c, context.names)
     if kind == "map":
@@ -164,6 +188,8 @@ def _conditions(
         from openapi_tool.kcl.cel import Value
 
         out += _cel(Value(expr, type_), c, context, where, result)
+    if isinstance(type_, ListType) and not type_.nullable_items:
+        out.append((f"None not in {expr}", "items must not be null"))
     if isinstance(type_, ListType):
         item = f"_v{depth}"
         for condition, message in _conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
@@ -204,6 +230,16 @@ def _string(expr: str, c: Constraints, context: Context, where: str, result: Che
     return out
 
 
+def _union_pattern(expr: str, pattern: str, type_: Type, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
+    """A pattern on int-or-string (quantities): it applies to the string values only."""
+    members = {value_kind(m) for m in type_.members} if isinstance(type_, UnionType) else set()
+    if "str" not in members or {"typeof", "str"} & context.names or not context.pattern_ok(pattern):
+        _skip(result, where, f"pattern {pattern}", "a pattern on a value that may not be a string")
+        return []
+    result.uses_regex = True
+    return [(f'(typeof({expr}) != "str" or {context.regex}.search(str({expr}), {string_literal(pattern)}))', f"must match {pattern}")]
+
+
 def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, str]]:
     out = []
     if c.max_items is not None:
@@ -213,10 +249,17 @@ def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, s
     unique = "isunique" not in names
     if unique and (c.unique_items or c.list_type == "set"):
         out.append((f"isunique({expr})", "must not contain duplicates"))
-    if unique and c.list_type == "map" and c.list_map_keys and all(IDENTIFIER.match(k) and k not in KEYWORDS for k in c.list_map_keys):
-        keys = ", ".join(f"_m.{k}" for k in c.list_map_keys)
+    if unique and c.list_type == "map" and c.list_map_keys:
+        keys = ", ".join(_member("_m", k) for k in c.list_map_keys)
         out.append((f"isunique([[{keys}] for _m in {expr}])", f"must not repeat the keys {', '.join(c.list_map_keys)}"))
     return out
+
+
+def _member(expr: str, name: str) -> str:
+    """`expr.name`, `expr.$keyword`, or `expr["odd-name"]`."""
+    if not IDENTIFIER.match(name):
+        return f"{expr}[{string_literal(name)}]"
+    return f"{expr}.${name}" if name in KEYWORDS else f"{expr}.{name}"
 
 
 def _map_size(expr: str, c: Constraints) -> list[tuple[str, str]]:

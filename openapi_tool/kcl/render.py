@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,7 +17,7 @@ from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patte
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
-from openapi_tool.model import AnyType, Model, Property, Schema
+from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
 from openapi_tool.resources import data_dir
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ def _file_view(
     patterns: PatternChecker,
     warn: Callable[[str], None],
 ) -> tuple[FileView, Checks]:
+    schema = _single_literals_checked(schema)
     attribute_names = {p.name for p in schema.properties}
     reserved = Reserved({n.casefold() for n in attribute_names}, package_names)
     aliases: dict[tuple[str, ...], str] = {}
@@ -181,6 +182,20 @@ class Reserved:
 
     def add(self, name: str) -> None:
         self.own.add(name)
+
+
+def _single_literals_checked(schema: Schema) -> Schema:
+    """KCL fills an absent attribute typed by a single literal with that literal, so a
+    required one could never be missing: type it by its base type and check the value.
+    Pinned fields (apiVersion, kind) have that literal as default anyway and stay."""
+    properties = []
+    for prop in schema.properties:
+        if isinstance(prop.type, LiteralType) and len(prop.type.values) == 1 and not prop.has_default:
+            value = prop.type.values[0]
+            prop = replace(prop, type=Primitive("bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"),
+                           constraints=replace(prop.constraints, enum=prop.type.values))
+        properties.append(prop)
+    return replace(schema, properties=tuple(properties))
 
 
 def _alias(candidate: str, reserved: Reserved) -> str:

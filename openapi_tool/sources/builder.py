@@ -92,6 +92,8 @@ class ModelBuilder:
         self._path: set[int] = set()
         self.object_meta = object_meta or ANY_MAP
         self.resolve_ref: RefResolver | None = None
+        self.preserve_all = False
+        """A v1beta1 CRD without `preserveUnknownFields: false` keeps unknown fields everywhere."""
         self.list_types_enforced = True
         """The API server enforces x-kubernetes-list-type uniqueness for CRDs only (built-in
         types such as a Pod's env accept duplicates), so built-in specs turn this off."""
@@ -175,7 +177,7 @@ class ModelBuilder:
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) and props_node:
             additional, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
-        preserve = bool(node.get("x-kubernetes-preserve-unknown-fields")) or extra is True
+        preserve = bool(node.get("x-kubernetes-preserve-unknown-fields")) or extra is True or self.preserve_all
         return Schema(
             key=key,
             package=place.package,
@@ -286,7 +288,7 @@ class ModelBuilder:
             elif "items" in node:
                 type_list = ["array"]
             else:
-                return AnyType(), True
+                return AnyType(), nullable
         if len(type_list) > 1:
             members = [self._single_type(t, node, place) for t in type_list]
             return _flatten_union(members), nullable
@@ -307,9 +309,10 @@ class ModelBuilder:
             items = node.get("items")
             if not isinstance(items, dict):
                 return ListType(AnyType())
-            item_type, _ = self.type_of(items, place.at("items"))
+            item_type, item_nullable = self.type_of(items, place.at("items"))
             item_constraints = EMPTY_CONSTRAINTS if _lifted(items, item_type) else self._constraints(items, place.at("items"))
-            return ListType(item_type, item_constraints)
+            # built-in types decode a null item as the zero value; CRDs reject it unless nullable
+            return ListType(item_type, item_constraints, item_nullable or not self.list_types_enforced)
         if type_name == "object":
             return self._object_type(node, place)
         raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")

@@ -22,6 +22,8 @@ class CrdVersion:
     gvk: GroupVersionKind
     schema: Any
     place: Place
+    preserve_unknown: bool = False
+    """apiextensions v1beta1 keeps unknown fields unless `spec.preserveUnknownFields: false`."""
 
 
 def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> Any:
@@ -79,7 +81,8 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         if not isinstance(schema, dict):
             raise InputError(label, pointer, "openAPIV3Schema must be a mapping")
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
-        yield CrdVersion(gvk, schema, Place(document.file, pointer, (group, gvk.version), kind_name, number))
+        preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
+        yield CrdVersion(gvk, schema, Place(document.file, pointer, (group, gvk.version), kind_name, number), preserve)
 
 
 def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None]) -> int:
@@ -97,7 +100,11 @@ def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callabl
     for version in seen.values():  # kinds claim their names before any lifted schema does
         builder.reserve(version.place.package, version.place.name, _key(version.gvk))
     for version in seen.values():
-        builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+        builder.preserve_all = version.preserve_unknown
+        try:
+            builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+        finally:
+            builder.preserve_all = False
     return len(seen)
 
 
