@@ -301,15 +301,14 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.convert import Options, convert, fingerprints, refuse_edited, verify
+    from openapi_tool.convert import Options, convert, refuse_edited, verify
     from openapi_tool.output import write_tree
 
     output = Path(args.output)
     options = Options(tuple(args.schemas), args.layout, args.name)
     conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
     refuse_edited(output, conversion.files)
-    record = {"tool": f"openapi-tool {__version__}", "command": "convert", "sha256": fingerprints(conversion.files)}
-    result = write_tree(output, conversion.files, record)
+    result = write_tree(output, conversion.files, {"tool": f"openapi-tool {__version__}", "command": "convert"})
     if not args.quiet:
         print(f"{output}: {conversion.summary}; {len(result.written)} files written, "
               f"{len(result.unchanged)} unchanged, {len(result.removed)} removed", file=sys.stderr)

@@ -1,9 +1,10 @@
 """Run KCL with kcl-lib, many values per program, and trace failures back to a value.
 
-A program holds a batch of values (`_v0 = ...`) and renders them with
-`manifests.yaml_stream`. When it fails, the compiler's error locations name the lines of
-the values at fault; when they point into a schema module instead, the batch is split in
-two until the failing value is alone.
+A program holds a batch of values (`_v0 = ...`, each followed by a `print` of its number)
+and renders them with `manifests.yaml_stream`. When it fails, the compiler's error
+locations name the lines of the values at fault; an evaluation error inside a schema
+module is pinned on the value after the last number printed. Failing values are taken out
+and the rest run again; an error that cannot be placed splits the batch in two.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path as FsPath
 from typing import Any, Callable
 
 from openapi_tool.convert.emit import Line
+from openapi_tool.convert.kclrun import Executor, Program, Result, external_packages
 from openapi_tool.convert.tree import Path
 
 BATCH = 100
+MARK = "openapi-tool-done:"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LOCATION = re.compile(r"^\s*-->\s*(.+?):(\d+):(\d+)\s*$")
 _MESSAGE = re.compile(r"^\s*\|\s?(.*)$")
@@ -47,66 +50,72 @@ class Outcome:
 
 
 @dataclass
+class _Rendered:
+    """A batch as a program, and how to read its lines back."""
+
+    batch: list[Probe]
+    program: Program
+    at_line: dict[int, tuple[int, Path]]
+    import_lines: dict[int, str]
+
+
+@dataclass
 class Runner:
     """kcl-lib in one temporary directory whose kcl.mod reaches the schema modules."""
 
     kcl_mod: str
     aliases: Callable[[dict[str, str], set[str]], dict[str, str]]
     parse: Callable[[str], list[Any]]
-    runs: int = 0
+    executor: Executor = field(default_factory=Executor)
     _dir: FsPath | None = field(default=None, repr=False)
-    _external: list = field(default_factory=list, repr=False)
-    _api: Any = field(default=None, repr=False)
+    _external: tuple = field(default=(), repr=False)
+
+    @property
+    def runs(self) -> int:
+        return self.executor.runs
 
     def __enter__(self) -> "Runner":
-        import kcl_lib.api as kcl
-
         self._dir = FsPath(tempfile.mkdtemp(prefix="openapi-tool-convert-"))
         (self._dir / "kcl.mod").write_text(self.kcl_mod, encoding="utf-8")
-        self._api = kcl.API()
-        if "[dependencies]" in self.kcl_mod:
-            manifest = kcl.UpdateDependenciesArgs(manifest_path=str(self._dir))
-            self._external = list(self._api.update_dependencies(manifest).external_pkgs)
+        self._external = external_packages(self._dir)
+        self.executor.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.executor.__exit__(*exc)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
     def evaluate(self, probes: list[Probe], progress: Callable[[int], None] = lambda n: None) -> dict[Any, Outcome]:
         """The rendered value, or the error and where, of every probe."""
-        ordered = sorted(probes, key=lambda p: (sorted(p.imports), str(p.key)))
-        queue = [ordered[i : i + BATCH] for i in range(0, len(ordered), BATCH)]
+        groups: dict[tuple[str, ...], list[Probe]] = {}
+        for probe in probes:
+            groups.setdefault(tuple(sorted(probe.imports)), []).append(probe)
+        waiting = [group[i : i + BATCH] for _, group in sorted(groups.items()) for i in range(0, len(group), BATCH)]
         results: dict[Any, Outcome] = {}
-        while queue:
-            batch = queue.pop(0)
-            outcomes, again = self._run(batch)
-            results.update(outcomes)
+        while waiting:
+            rendered = [self._render(batch, slot) for slot, batch in enumerate(waiting)]
+            waiting = []
+            for item, result in zip(rendered, self.executor.run_all([r.program for r in rendered])):
+                outcomes, again = self._read(item, result)
+                results.update(outcomes)
+                waiting.extend(batch for batch in again if batch)
             progress(len(results))
-            if again and outcomes:
-                queue.insert(0, again)
-            elif again:
-                half = len(again) // 2
-                queue[:0] = [again[:half], again[half:]]
         return results
 
-    def _run(self, batch: list[Probe]) -> tuple[dict[Any, Outcome], list[Probe]]:
-        """Outcomes settled by one run, and the probes to run again: the rest of the batch
-        when some failed, or the whole batch (to be split) when no failure could be placed."""
-        import kcl_lib.api as kcl
-
+    def _render(self, batch: list[Probe], slot: int) -> _Rendered:
         assert self._dir is not None
         imports: dict[str, str] = {}
         for probe in batch:
             imports.update(probe.imports)
         aliases = self.aliases(imports, {f"_v{i}" for i in range(len(batch))})
         text = ["import manifests"]
-        at_line: dict[int, tuple[int, Path]] = {}
         import_lines: dict[int, str] = {}
         for path, alias in sorted(aliases.items()):
             import_lines[len(text) + 1] = path
             text.append(f"import {path} as {alias}")
         text.append("")
+        at_line: dict[int, tuple[int, Path]] = {}
         number = len(text) + 1
         for index, probe in enumerate(batch):
             for line in probe.build(f"_v{index}", aliases):
@@ -114,42 +123,51 @@ class Runner:
                 at_line[number] = (index, line.path)
                 text.append(rendered)
                 number += rendered.count("\n") + 1
+            text.append(f'print("{MARK}{index}")')
+            number += 1
         text.append("manifests.yaml_stream([" + ", ".join(f"_v{i}" for i in range(len(batch))) + "])")
-        program = self._dir / "batch.k"
-        program.write_text("\n".join(text) + "\n", encoding="utf-8")
-        args = kcl.ExecProgramArgs(k_filename_list=[str(program)], work_dir=str(self._dir), external_pkgs=self._external)
-        self.runs += 1
-        try:
-            result = self._api.exec_program(args)
-            error = result.err_message
-        except Exception as exc:  # kcl-lib raises for syntax and type errors
-            error = str(exc) or type(exc).__name__
-        if not error:
-            values = self.parse(result.yaml_result)
+        program = Program(str(self._dir), ((f"batch{slot}.k", "\n".join(text) + "\n"),), self._external)
+        return _Rendered(batch, program, at_line, import_lines)
+
+    def _read(self, item: _Rendered, result: Result) -> tuple[dict[Any, Outcome], list[list[Probe]]]:
+        """Outcomes settled by one run, and the batches to run again: the rest when some
+        failed, or two halves when no failure could be placed."""
+        batch = item.batch
+        if not result.error:
+            values = self.parse(result.yaml)
             if len(values) != len(batch):
                 return {p.key: Outcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch}, []
             return {p.key: Outcome(data=v) for p, v in zip(batch, values)}, []
-        error = _ANSI.sub("", error)
+        error = _ANSI.sub("", result.error)
+        program = str(FsPath(item.program.work_dir) / item.program.files[0][0])
         failed: dict[int, Outcome] = {}
-        for line, message in _locations(error, str(program)):
-            if line in import_lines:
+        for line, message in _locations(error, program):
+            if line in item.import_lines:
                 for index, probe in enumerate(batch):
-                    if import_lines[line] in probe.imports and index not in failed:
-                        failed[index] = Outcome(error=f"import {import_lines[line]}: {message}")
-            elif line in at_line and at_line[line][0] not in failed:
-                index, path = at_line[line]
+                    if item.import_lines[line] in probe.imports and index not in failed:
+                        failed[index] = Outcome(error=f"import {item.import_lines[line]}: {message}")
+            elif line in item.at_line and item.at_line[line][0] not in failed:
+                index, path = item.at_line[line]
                 failed[index] = Outcome(error=message, path=path)
+        if not failed and result.log:
+            done = [int(n) for n in re.findall(re.escape(MARK) + r"(\d+)", result.log)]
+            after = max(done) + 1 if done else 0
+            if after < len(batch):
+                failed[after] = Outcome(error=_message(error))
         if failed:
-            rest = [p for i, p in enumerate(batch) if i not in failed]
-            return {batch[i].key: o for i, o in failed.items()}, rest
+            return {batch[i].key: o for i, o in failed.items()}, [[p for i, p in enumerate(batch) if i not in failed]]
         if len(batch) == 1:
-            message = next((m for _, m in _locations(error, None) if m), "") or _first_line(error)
-            return {batch[0].key: Outcome(error=message)}, []
-        return {}, batch
+            return {batch[0].key: Outcome(error=_message(error))}, []
+        half = len(batch) // 2
+        return {}, [batch[:half], batch[half:]]
 
 
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "kcl failed")
+def _message(error: str) -> str:
+    """The most telling message of an error: the failed check's own text over the
+    "Instance check failed" that comes first."""
+    messages = [m for _, m in _locations(error, None) if m]
+    found = next((m for m in messages if m != "Instance check failed"), messages[0] if messages else "")
+    return found or next((line.strip() for line in error.splitlines() if line.strip()), "kcl failed")
 
 
 def _locations(error: str, program: str | None) -> list[tuple[int, str]]:

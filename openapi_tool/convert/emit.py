@@ -51,14 +51,15 @@ class Typing:
 
 def emit_document(name: str, root: Node, typings: dict[Path, Typing], comment_lines: set[int]) -> list[Line]:
     """`name = <value>` for a whole document; `typings` by the path of each resource in it."""
-    emitter = _Emitter(typings, comment_lines)
+    emitter = _Emitter(typings, comment_lines, _has_key(root, "float"))
     emitter.value(f"{name} = ", root, 0, (), root.line if not root.copy else -1, False, ())
     return emitter.lines
 
 
 class _Emitter:
-    def __init__(self, typings: dict[Path, Typing], comment_lines: set[int]) -> None:
+    def __init__(self, typings: dict[Path, Typing], comment_lines: set[int], plain_floats: bool) -> None:
         self.typings = typings
+        self.plain_floats = plain_floats
         self.comment_lines = comment_lines
         self.lines: list[Line] = []
 
@@ -73,7 +74,7 @@ class _Emitter:
         elif isinstance(node, Sequence):
             self.sequence(prefix, node, indent, path, src, resource)
         else:
-            self.lines.append(Line(indent, prefix + scalar_literal(node.value), src, item=item, path=path))
+            self.lines.append(Line(indent, prefix + scalar_literal(node.value, self.plain_floats), src, item=item, path=path))
 
     def mapping(self, prefix: str, node: Mapping, indent: int, path: Path, src: int, typing: Typing | None, resource: Path) -> None:
         head = typing.head if typing is not None else None
@@ -99,7 +100,7 @@ class _Emitter:
             self.lines.append(Line(indent, prefix + "[]", src, path=path))
             return
         if self._inline(node, src):
-            text = prefix + "[" + ", ".join(scalar_literal(i.value) for i in node.items) + "]"  # type: ignore[union-attr]
+            text = prefix + "[" + ", ".join(scalar_literal(i.value, self.plain_floats) for i in node.items) + "]"  # type: ignore[union-attr]
             if len(INDENT * indent + text) <= INLINE_LIMIT:
                 self.lines.append(Line(indent, text, src, path=path))
                 return
@@ -116,3 +117,13 @@ class _Emitter:
             return True
         first = src if src >= 0 else node.line
         return not any(line in self.comment_lines for line in range(first, node.end_line + 1))
+
+
+def _has_key(node: Node, key: str) -> bool:
+    """Whether a mapping anywhere below holds `key` (a config key shadows a builtin of
+    that name for the values next to it)."""
+    if isinstance(node, Mapping):
+        return any(e.key == key or _has_key(e.value, key) for e in node.entries)
+    if isinstance(node, Sequence):
+        return any(_has_key(item, key) for item in node.items)
+    return False

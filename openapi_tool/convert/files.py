@@ -28,16 +28,20 @@ class KclFile:
     blocks: list[Block] = field(default_factory=list)
 
     def text(self) -> str:
+        """The file in `kcl fmt` form (which keeps no blank line after a comment that
+        stands alone: the comment then heads the next statement)."""
         out: list[str] = [c.text for c in self.header]
-        if out:
-            out.append("")
         out.append("import manifests")
         out.extend(f"import {path} as {alias}" for path, alias in sorted(self.imports.items()))
+        previous: Block | None = None
         for block in self.blocks:
-            out.append("")
+            if previous is None or previous.name is not None:
+                out.append("")
             out.extend(line.render() for line in block.lines)
+            previous = block
         names = [b.name for b in self.blocks if b.name is not None]
-        out.append("")
+        if previous is None or previous.name is not None:
+            out.append("")
         one_line = "manifests.yaml_stream([" + ", ".join(names) + "])"
         if len(one_line) <= STREAM_LIMIT:
             out.append(one_line)

@@ -34,6 +34,8 @@ def document_name(name: str | None, kind: str | None, number: int, taken: set[st
     base = re.sub(r"_+", "_", base).strip("_") or f"doc{number}"
     if base[0].isdigit():
         base = (kind_part or "doc") + "_" + base
+    if base.casefold() in RESERVED:
+        base += "_doc"
     return _unique(base, taken)
 
 

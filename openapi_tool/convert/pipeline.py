@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -20,7 +19,7 @@ from openapi_tool.convert.read import SourceFile, parse_values, read_inputs
 from openapi_tool.convert.tree import Mapping, Scalar, to_data
 from openapi_tool.errors import InputError
 from openapi_tool.kcl.names import identifier
-from openapi_tool.output import read_lock
+from openapi_tool.output import digest, read_lock
 
 LAYOUTS = ("file", "resource")
 
@@ -58,8 +57,8 @@ class Conversion:
         no_schema = sum(1 for r in resources if r.ref is None)
         other = sum(1 for u in self.units if not u.resources)
         return (
-            f"{len(self.units)} documents: {typed} typed, {rejected} plain as their schema rejects or changes them, "
-            f"{no_schema} plain with no schema, {other} with no apiVersion/kind"
+            f"{len(self.units)} documents; their resources: {typed} typed, {rejected} plain as their schema "
+            f"rejects or changes them, {no_schema} plain with no schema; {other} documents without apiVersion/kind"
         )
 
 
@@ -75,6 +74,9 @@ def convert(
         raise ValueError(f"unknown layout {options.layout!r}")
     catalog = load_catalog(list(options.schemas), warn)
     sources = read_inputs(paths)
+    for source in sources:
+        for message in source.warnings:
+            warn(message)
     units_by_source = [_units(source, catalog) for source in sources]
     units = [u for group in units_by_source for u in group]
     _warn_unknown(units, catalog, warn)
@@ -107,8 +109,11 @@ def _units(source: SourceFile, catalog: Catalog) -> list[Unit]:
             continue
         resources = resources_of(document.root, catalog)
         metadata = document.root.get("metadata") if isinstance(document.root, Mapping) else None
-        name_node = metadata.get("name") if isinstance(metadata, Mapping) else None
-        name = name_node.value if isinstance(name_node, Scalar) and isinstance(name_node.value, str) else None
+        name = None
+        for field_name in ("name", "generateName"):
+            found = metadata.get(field_name) if isinstance(metadata, Mapping) else None
+            if name is None and isinstance(found, Scalar) and isinstance(found.value, str) and found.value.strip("-"):
+                name = found.value.strip("-")
         kind_node = document.root.get("kind") if isinstance(document.root, Mapping) else None
         kind = kind_node.value if isinstance(kind_node, Scalar) and isinstance(kind_node.value, str) else None
         units.append(Unit(source, document, document_name(name, kind, document.index + 1, taken), resources))
@@ -210,22 +215,16 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str])
     return out
 
 
-def fingerprints(files: dict[str, str]) -> dict[str, str]:
-    return {path: hashlib.sha256(text.encode("utf-8")).hexdigest() for path, text in sorted(files.items())}
-
-
 def refuse_edited(output: FsPath, files: dict[str, str]) -> None:
-    """Stop before replacing or removing a converted file someone has edited since."""
-    lock = read_lock(output)
-    recorded = lock.get("sha256")
-    previous = lock.get("files")
-    if not isinstance(recorded, dict) or not isinstance(previous, list):
+    """Stop before replacing or removing a converted file someone has edited since: the
+    lock of the last run holds the digest of every file it wrote."""
+    recorded = read_lock(output).get("files")
+    if not isinstance(recorded, dict):
         return
-    for path in previous:
-        if not isinstance(path, str) or path not in recorded:
+    for path, wrote in sorted(recorded.items()):
+        existing = output / str(path)
+        if not isinstance(wrote, str) or not existing.is_file():
             continue
-        existing = output / path
-        if not existing.is_file():
-            continue
-        if hashlib.sha256(existing.read_bytes()).hexdigest() != recorded[path] and files.get(path) != existing.read_text(encoding="utf-8", errors="replace"):
+        current = existing.read_bytes()
+        if digest(current) != wrote and files.get(str(path), "").encode("utf-8") != current:
             raise InputError(str(existing), "", "edited since openapi-tool converted it; refusing to replace it (move it away first)")

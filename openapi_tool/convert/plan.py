@@ -127,12 +127,14 @@ def _settle(unit: Unit, resource: Resource, outcome: Outcome) -> bool:
     """Record what one try showed; True when the resource is to be tried again."""
     ref = resource.ref
     if not outcome.ok:
-        if resource.typing.undefined and "required" in outcome.error:
-            added = ", ".join(format_path(p + (k,)) for p, keys in resource.typing.undefined.items() for k in keys)
-            _plain(resource, f"{ref} would add {added} (schema defaults of required attributes): {outcome.error}")
-        else:
-            where = f"{format_path(resource.path + outcome.path)}: " if outcome.path is not None else ""
+        where = f"{format_path(resource.path + outcome.path)}: " if outcome.path is not None else ""
+        added = ", ".join(format_path(resource.path + p + (k,)) for p, keys in resource.typing.undefined.items() for k in keys)
+        if not added:
             _plain(resource, f"{ref} rejects it: {where}{outcome.error}")
+        elif "required" in outcome.error:
+            _plain(resource, f"{ref} would add {added} (defaults of required attributes): {where}{outcome.error}")
+        else:
+            _plain(resource, f"{ref} would add {added} (schema defaults), and its checks need them: {where}{outcome.error}")
         return False
     node = at(unit.root, resource.path)
     assert node is not None

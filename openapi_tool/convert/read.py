@@ -1,9 +1,10 @@
 """Read manifest files into document trees with their comments.
 
-Values are read exactly as the rest of the tool reads YAML (`openapi_tool.loader`: YAML
-1.1 scalars, dates kept as strings, duplicate keys rejected), so that `--verify` can read
-kcl's output the same way and compare. Mapping keys become the strings Kubernetes sees
-(`1:` is the key "1", `true:` the key "true"). Aliases are expanded; merge keys (`<<`)
+Values are read as the rest of the tool reads YAML (`openapi_tool.loader`: YAML 1.1
+scalars, dates kept as strings), except that a duplicate key is a warning and the last
+one wins, as when Kubernetes reads the file. `--verify` reads kcl's output the same way
+to compare. Mapping keys become the strings Kubernetes sees
+(`1:` is the key "1", `true:` the key "true", `2.5:` the key "2.5"). Aliases are expanded; merge keys (`<<`)
 are applied, explicit keys winning.
 """
 
@@ -53,6 +54,7 @@ class SourceFile:
     documents: list[Document]
     header: list[Comment] = field(default_factory=list)
     """Comments at the top of the file, apart from the first document by a blank line."""
+    warnings: list[str] = field(default_factory=list)
 
     def label(self, document: Document) -> str:
         return f"{self.path} (document {document.index + 1})" if len(self.documents) > 1 else self.path
@@ -109,7 +111,12 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_values(text: str, name: str = "<kcl output>") -> list[Any]:
-    """The documents of a YAML stream as plain values, read as manifests are (kcl output)."""
+    """The documents of a YAML stream as plain values, read as manifests are (kcl output).
+
+    kcl-lib's result lacks the final line break that `kcl run` prints; without it a block
+    scalar at the very end would lose its own final line break."""
+    if not text.endswith("\n"):
+        text += "\n"
     return [to_data(d.root) if d.root is not None else None for d in _parse_yaml(name, "", text, comments=False).documents]
 
 
@@ -135,10 +142,10 @@ def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> Sourc
         loader.dispose()
     documents = [Document(index, root) for index, root in enumerate(roots)]
     if not comments:
-        return SourceFile(name, stem, documents)
+        return SourceFile(name, stem, documents, warnings=builder.warnings)
     found = find_comments(text, builder.spans)
     _assign_comments(documents, starts, found, document_markers(text))
-    source = SourceFile(name, stem, documents)
+    source = SourceFile(name, stem, documents, warnings=builder.warnings)
     if documents:
         source.header = _file_header(documents[0], text)
     return source
@@ -148,10 +155,16 @@ def _assign_comments(documents: list[Document], starts: list[int], comments: lis
     """Each comment goes to the document whose region holds it; a region starts at its `---`."""
     if not documents or not comments:
         return
-    region = [0]
-    for index in range(1, len(documents)):
-        before = [m for m in markers if m <= starts[index]]
-        region.append(max(before[-1] if before else starts[index], region[-1]))
+    count = len(documents)
+    if len(markers) == count and markers[0] <= starts[0]:
+        region = [0] + markers[1:]
+    elif len(markers) == count - 1:
+        region = [0] + markers
+    else:
+        region = [0]
+        for index in range(1, count):
+            before = [m for m in markers if m <= starts[index]]
+            region.append(max(before[-1] if before else starts[index], region[-1]))
     position = 0
     for comment in comments:
         while position + 1 < len(region) and region[position + 1] <= comment.line:
@@ -179,6 +192,7 @@ class _Builder:
         self.name = name
         self.loader = loader
         self.spans: list[Span] = []
+        self.warnings: list[str] = []
         self.seen: set[int] = set()
         self.active: set[int] = set()
 
@@ -238,7 +252,12 @@ class _Builder:
                 self.spans.append(Span(key_node.start_mark.line, key_node.start_mark.column, key_node.end_mark.line, key_node.end_mark.column))
             key = self._key(key_node)
             if key in explicit:
-                raise self._error(key_node, f"duplicate key {key!r}")
+                earlier = explicit[key]
+                self.warnings.append(
+                    f"{self.name}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: duplicate key {key!r} "
+                    f"(also on line {earlier.line + 1}); the last one wins, as when Kubernetes reads it"
+                )
+                order.remove(earlier)
             entry = Entry(key, self.build(value_node), key_node.start_mark.line, key_node.start_mark.column)
             explicit[key] = entry
             order.append(entry)
@@ -262,4 +281,6 @@ class _Builder:
             return "true" if value else "false"
         if isinstance(value, int):
             return str(value)
-        raise self._error(node, f"mapping key {node.value!r} is a {type(value).__name__ if value is not None else 'null'}; Kubernetes only reads string, integer and boolean keys")
+        if isinstance(value, float):
+            return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
+        raise self._error(node, f"mapping key {node.value!r} is null; Kubernetes cannot read a null key")

@@ -1,18 +1,32 @@
-"""`--verify`: run every converted file as `kcl run` would and compare with the manifests."""
+"""`--verify`: run the converted files with kcl-lib and compare with the manifests.
+
+Running files one by one costs a compile of their schema packages each time, so files
+are run in groups: the files of a group (whose imports agree) are compiled together as
+one package, their variables renamed apart and their `manifests.yaml_stream(...)` line
+replaced by one stream over all of them. A group that fails, or renders differently, is run
+again file by file, exactly as `kcl run DIR/<file>.k` would, to report each difference.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from openapi_tool.convert.compare import first_difference
+from openapi_tool.convert.kclrun import Executor, Program, Result, external_packages
 from openapi_tool.convert.pipeline import Expected
 from openapi_tool.convert.read import parse_values
 from openapi_tool.errors import InputError
 
+GROUP = 100
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_IMPORT = re.compile(r"^import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$")
+_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_]*")
+STREAM = "manifests.yaml_stream("
 
 
 @dataclass(frozen=True)
@@ -24,51 +38,135 @@ class Failure:
         return f"{self.file}: {self.message}"
 
 
+@dataclass
+class _File:
+    relative: str
+    body: str
+    """The text before its `manifests.yaml_stream(...)` statement."""
+    names: list[str]
+    """The variables that statement renders, in order."""
+    imports: dict[str, str]
+    """alias -> import path."""
+
+
 def verify(
     output: Path,
     expected: dict[str, list[Expected]],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    exact: bool = False,
 ) -> list[Failure]:
-    """The first difference of each file whose output differs from its manifests."""
-    import kcl_lib.api as kcl
-
-    api = kcl.API()
+    """The first difference of each `.k` file whose output differs from its manifests;
+    `exact` runs every file alone."""
     root = output.resolve()
-    external = []
-    if "[dependencies]" in (root / "kcl.mod").read_text(encoding="utf-8"):
-        external = list(api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(root))).external_pkgs)
-    failures = []
-    for count, (relative, wanted) in enumerate(sorted(expected.items()), 1):
-        progress(count, len(expected), "verifying")
-        shown = str(output / relative)
-        args = kcl.ExecProgramArgs(k_filename_list=[str(root / relative)], work_dir=str(root), external_pkgs=external)
-        try:
-            result = api.exec_program(args)
-            error = result.err_message
-        except Exception as exc:  # kcl-lib raises for syntax and type errors
-            error = str(exc) or type(exc).__name__
-        if error:
-            failures.append(Failure(shown, "kcl failed: " + _first_line(_ANSI.sub("", error))))
-            continue
-        try:
-            documents = [d for d in parse_values(result.yaml_result, shown) if d is not None]
-        except InputError as exc:
-            failures.append(Failure(shown, f"kcl output is not readable YAML: {exc.message}"))
-            continue
-        failure = _compare(shown, wanted, documents)
-        if failure is not None:
-            failures.append(failure)
-    return failures
+    external = external_packages(root)
+    relatives = sorted(expected)
+    parsed = {r: None if exact else _split((root / r).read_text(encoding="utf-8"), r) for r in relatives}
+    groups = _groups([p for p in parsed.values() if p is not None])
+    scratch = Path(tempfile.mkdtemp(prefix="openapi-tool-verify-"))
+    failures: list[Failure] = []
+    try:
+        with Executor() as executor:
+            built = [(group, _group_program(scratch / str(n), group, external)) for n, group in enumerate(groups)]
+            alone = [r for r in relatives if parsed[r] is None]
+            alone += [item.relative for group, program in built if program is None for item in group]
+            runnable = [(group, program) for group, program in built if program is not None]
+            for (group, _), result in zip(runnable, executor.run_all([program for _, program in runnable])):
+                if not _group_ok(result, group, expected):
+                    alone.extend(item.relative for item in group)
+                else:
+                    progress(len(relatives) - len(alone), len(relatives), "verifying")
+            singles = [Program(str(root), (), external, (str(root / r),)) for r in alone]
+            for relative, result in zip(alone, executor.run_all(singles)):
+                failures.extend(_compare(str(output / relative), expected[relative], result))
+            progress(len(relatives), len(relatives), "verifying")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sorted(failures, key=lambda f: f.file)
 
 
-def _compare(shown: str, wanted: list[Expected], documents: list) -> Failure | None:
+def _split(text: str, relative: str) -> _File | None:
+    """A file's body, stream names and imports; None when it is not laid out as convert
+    writes files (it is then run alone)."""
+    start = text.rfind("\n" + STREAM)
+    if start < 0:
+        return None
+    stream = text[start + 1 + len(STREAM) :]
+    inner = stream[: stream.rfind(")")] if ")" in stream else ""
+    if not (inner.strip().startswith("[") and inner.strip().endswith("]")):
+        return None
+    names = _NAME.findall(inner.strip()[1:-1])
+    imports: dict[str, str] = {}
+    for line in text[:start].split("\n"):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _IMPORT.match(line)
+        if not match:
+            break
+        imports[match.group(2) or match.group(1).rsplit(".", 1)[-1]] = match.group(1)
+    return _File(relative, text[: start + 1], names, imports)
+
+
+def _groups(files: list[_File]) -> list[list[_File]]:
+    """Runs of files, in the order of their imports, that can share one package: the same
+    alias means the same import everywhere in it."""
+    groups: list[list[_File]] = []
+    aliases: dict[str, str] = {}
+    for item in sorted(files, key=lambda f: (sorted(f.imports.values()), f.relative)):
+        if not groups or len(groups[-1]) >= GROUP or any(aliases.get(a, p) != p for a, p in item.imports.items()):
+            groups.append([])
+            aliases = {}
+        groups[-1].append(item)
+        aliases.update(item.imports)
+    return groups
+
+
+def _group_program(scratch: Path, group: list[_File], external: tuple) -> Program | None:
+    """The files of a group with their variables renamed apart (`web` -> `_f3_web`), and
+    one stream over all of them; None when a variable's statement cannot be found."""
+    files, names = [], []
+    for index, item in enumerate(group):
+        body = item.body
+        for name in item.names:
+            body, found = re.subn(rf"^{re.escape(name)} = ", f"_f{index}_{name} = ", body, count=1, flags=re.M)
+            if found != 1:
+                return None
+            names.append(f"_f{index}_{name}")
+        files.append((f"f{index}.k", body))
+    files.append(("zz_stream.k", "import manifests\n\nmanifests.yaml_stream([" + ", ".join(names) + "])\n"))
+    return Program(str(scratch), tuple(files), external)
+
+
+def _group_ok(result: Result, group: list[_File], expected: dict[str, list[Expected]]) -> bool:
+    if result.error:
+        return False
+    try:
+        documents = parse_values(result.yaml)
+    except InputError:
+        return False
+    position = 0
+    for item in group:
+        wanted = expected[item.relative]
+        got = documents[position : position + len(item.names)]
+        position += len(item.names)
+        if len(got) != len(wanted) or any(first_difference(w.data, g) is not None for w, g in zip(wanted, got)):
+            return False
+    return position == len(documents)
+
+
+def _compare(shown: str, wanted: list[Expected], result: Result) -> list[Failure]:
+    if result.error:
+        return [Failure(shown, "kcl failed: " + _first_line(_ANSI.sub("", result.error)))]
+    try:
+        documents = [d for d in parse_values(result.yaml, shown) if d is not None]
+    except InputError as exc:
+        return [Failure(shown, f"kcl output is not readable YAML: {exc.message}")]
     for index, (expected, actual) in enumerate(zip(wanted, documents), 1):
         difference = first_difference(expected.data, actual)
         if difference is not None:
-            return Failure(shown, f"document {index} (from {expected.label}): {difference}")
+            return [Failure(shown, f"document {index} (from {expected.label}): {difference}")]
     if len(documents) != len(wanted):
-        return Failure(shown, f"{len(documents)} documents, expected {len(wanted)}")
-    return None
+        return [Failure(shown, f"{len(documents)} documents, expected {len(wanted)}")]
+    return []
 
 
 def _first_line(text: str) -> str:
