@@ -27,8 +27,8 @@ sys.path.insert(0, str(REPO))
 
 from openapi_tool.cli import main as cli  # noqa: E402
 from openapi_tool.convert import Options, convert, verify  # noqa: E402
-from openapi_tool.convert.compare import first_difference  # noqa: E402
 from openapi_tool.convert.comments import document_markers  # noqa: E402
+from openapi_tool.convert.compare import first_difference  # noqa: E402
 from openapi_tool.convert.read import parse_values, read_inputs  # noqa: E402
 from openapi_tool.errors import InputError  # noqa: E402
 from openapi_tool.output import write_tree  # noqa: E402

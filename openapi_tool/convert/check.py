@@ -95,6 +95,7 @@ class Runner:
         results: dict[Any, Outcome] = {}
         while waiting:
             rendered = [self._render(batch, slot) for slot, batch in enumerate(waiting)]
+            rendered.sort(key=lambda r: -len(r.program.files[0][1]))
             waiting = []
             for item, result in zip(rendered, self.executor.run_all([r.program for r in rendered])):
                 outcomes, again = self._read(item, result)

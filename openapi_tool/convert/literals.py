@@ -6,11 +6,11 @@ here so this package changes no shared module.)
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from openapi_tool.convert.tree import UNDEFINED
 from openapi_tool.kcl.names import string_literal
-from decimal import Decimal
 
 _ML_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\r": "\\r"}
 

@@ -94,20 +94,21 @@ def imports_of(resources: list[Resource]) -> dict[str, str]:
 def decide(units: list[Unit], runner: Runner, progress: Callable[[int, int, str], None]) -> None:
     """Set each resource's typing: typed only where kcl renders it back exactly."""
     pending = [(u, r) for u in units for r in u.resources if r.ref is not None]
-    for unit, resource in pending:
+    for _unit, resource in pending:
         resource.typing = Typing(head="", omit=GVK)
     for round_number in range(ROUNDS):
         if not pending:
             return
         total = len(pending)
         probes = [_probe(unit, resource, index) for index, (unit, resource) in enumerate(pending)]
-        outcomes = runner.evaluate(probes, lambda done: progress(done, total, f"checking against schemas (round {round_number + 1})"))
+        what = f"checking against schemas (round {round_number + 1})"
+        outcomes = runner.evaluate(probes, lambda done, total=total, what=what: progress(done, total, what))
         again = []
         for index, (unit, resource) in enumerate(pending):
             if _settle(unit, resource, outcomes[index]):
                 again.append((unit, resource))
         pending = again
-    for unit, resource in pending:
+    for _unit, resource in pending:
         _plain(resource, f"{resource.ref} still renders it differently after {ROUNDS} tries")
 
 

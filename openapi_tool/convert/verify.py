@@ -22,7 +22,7 @@ from openapi_tool.convert.pipeline import Expected
 from openapi_tool.convert.read import parse_values
 from openapi_tool.errors import InputError
 
-GROUP = 100
+GROUP = 40
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _IMPORT = re.compile(r"^import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$")
 _NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_]*")
@@ -70,6 +70,7 @@ def verify(
             alone = [r for r in relatives if parsed[r] is None]
             alone += [item.relative for group, program in built if program is None for item in group]
             runnable = [(group, program) for group, program in built if program is not None]
+            runnable.sort(key=lambda pair: -sum(len(item.body) for item in pair[0]))
             for (group, _), result in zip(runnable, executor.run_all([program for _, program in runnable])):
                 if not _group_ok(result, group, expected):
                     alone.extend(item.relative for item in group)
