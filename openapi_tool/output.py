@@ -97,11 +97,19 @@ def write_tree(target: Path, files: dict[str, str], record: dict[str, Any] | Non
         (staging / LOCK).write_text(lock_text(lock), encoding="utf-8")
         with deferred_signals():
             if not target.exists():
+                os.chmod(staging, _directory_mode())  # mkdtemp made it private
                 os.rename(staging, target)
                 return WriteResult(written=sorted(files))
             return _merge(staging, target, sorted(changed), sorted(unchanged), old - set(files))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _directory_mode() -> int:
+    """The mode a plain `mkdir` would give: 0o777 less the process umask."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o777 & ~mask
 
 
 def _unchanged(target: Path, encoded: dict[str, bytes]) -> set[str]:

@@ -102,6 +102,13 @@ def test_regeneration_keeps_user_files_and_removes_stale_generated_ones(tmp_path
     assert (out / "x_io" / "v1" / "foo.k").is_file()
 
 
+def test_new_output_directory_gets_the_usual_permissions(tmp_path: Path) -> None:
+    out, plain = tmp_path / "out", tmp_path / "plain"
+    plain.mkdir()
+    assert main(["gen", "-q", "--crd", _write(tmp_path, "foo.yaml", CRD), "-o", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_refuses_to_overwrite_a_file_it_did_not_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     (out / "x_io" / "v1").mkdir(parents=True)

@@ -81,12 +81,6 @@ def test_mutated_instances_agree_with_jsonschema(results: list[fidelity.FileResu
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: CEL absorbs an error on an absent field inside || and && (gateway "
-    "`size(self.certificateRefs) > 0 || size(self.options) > 0`, istio `self.value != \"\"`); the "
-    "translator (openapi_tool/kcl/cel.py) still lets KCL raise there. Strict: passes -> remove this mark.",
-)
 def test_translated_cel_rules_agree_with_the_cel_runtime(results: list[fidelity.FileResult]) -> None:
     total = fidelity.Tally()
     for r in results:
@@ -97,12 +91,6 @@ def test_translated_cel_rules_agree_with_the_cel_runtime(results: list[fidelity.
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: CEL absorbs an error on an absent field inside || and && (gateway "
-    "`size(self.certificateRefs) > 0 || size(self.options) > 0`, istio `self.value != \"\"`); the "
-    "translator (openapi_tool/kcl/cel.py) still lets KCL raise there. Strict: passes -> remove this mark.",
-)
 def test_hand_written_cel_cases(corpus: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     pytest.importorskip("cel", reason="the CEL oracle is the common-expression-language package (the `test` extra)")
     outcomes = []

@@ -264,7 +264,9 @@ def _member(expr: str, name: str) -> str:
 
 def _map_size(expr: str, c: Constraints) -> list[tuple[str, str]]:
     out = []
-    if c.max_properties is not None:
+    if c.max_properties == 0:
+        out.append((f"[_p for _p in {expr}] == []", "must be empty: the schema declares no fields"))
+    elif c.max_properties is not None:
         out.append((f"[_p for _p in {expr}][{c.max_properties}::] == []", f"must have at most {c.max_properties} entries"))
     if c.min_properties:
         out.append((f"[_p for _p in {expr}][{c.min_properties - 1}::] != []", f"must have at least {c.min_properties} entries"))

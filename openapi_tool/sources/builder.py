@@ -97,6 +97,10 @@ class ModelBuilder:
         self.list_types_enforced = True
         """The API server enforces x-kubernetes-list-type uniqueness for CRDs only (built-in
         types such as a Pod's env accept duplicates), so built-in specs turn this off."""
+        self.structural = True
+        """CRD schemas are structural: an object node that declares no fields keeps none (the API
+        server prunes unknown keys and strict field validation rejects them). In built-in specs a
+        bare `type: object` means any JSON object."""
         self._shapes: dict[tuple[tuple[str, ...], str, str], str] = {}
         self._root = ""
         """Key of the resource being built: inline schemas are shared within one resource only,
@@ -242,7 +246,9 @@ class ModelBuilder:
     def _constraints(self, node: dict, place: Place) -> Constraints:
         found = constraints_of(node, place)
         if found.list_type and not self.list_types_enforced:
-            return replace(found, list_type="", list_map_keys=())
+            found = replace(found, list_type="", list_map_keys=())
+        if self.structural and not self.preserve_all and found.max_properties is None and _declares_no_fields(node):
+            found = replace(found, max_properties=0)
         return found
 
     # --- types -----------------------------------------------------------------------
@@ -368,6 +374,18 @@ def _lifted(node: dict, type_: Type) -> bool:
 
 def _is_zero(value: Any) -> bool:
     return value in ("", 0, False, None) or value == {} or value == []
+
+
+def _declares_no_fields(node: dict) -> bool:
+    """An object node whose every key is unknown: no properties, no additionalProperties,
+    no preserve-unknown-fields, not an embedded resource."""
+    return (
+        node.get("type") == "object"
+        and not node.get("properties")
+        and node.get("additionalProperties") in (None, False)
+        and not node.get("x-kubernetes-preserve-unknown-fields")
+        and not node.get("x-kubernetes-embedded-resource")
+    )
 
 
 def _is_typed(node: Any) -> bool:

@@ -61,7 +61,7 @@ class DefinitionSet:
     def build(self, builder: ModelBuilder, names: list[str] | None = None) -> None:
         """Add the object definitions `names` (default all) and what they reference."""
         builder.resolve_ref = self.resolve
-        builder.list_types_enforced = False
+        builder.list_types_enforced = builder.structural = False
         chosen = sorted(self.nodes) if names is None else names
         for name in chosen:
             node, place = self.nodes[name]
@@ -71,4 +71,4 @@ class DefinitionSet:
             if is_object_schema(node):
                 builder.ref_type("#" + pointer_join("/definitions", name), place)
         builder.resolve_ref = None
-        builder.list_types_enforced = True
+        builder.list_types_enforced = builder.structural = True
