@@ -44,6 +44,30 @@ class Validation:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One branch of a value-validation combinator (structural schemas allow `oneOf`,
+    `anyOf`, `allOf` and `not` to hold validations only): what must hold of one value.
+
+    `properties` constrain named attributes where present; `unsupported` names a keyword
+    the branch uses that no back end can check (then the whole combinator is kept as a
+    comment); `text` is the branch as the source wrote it, for messages."""
+
+    required: tuple[str, ...] = ()
+    properties: tuple[tuple[str, "Condition"], ...] = ()
+    constraints: "Constraints | None" = None
+    unsupported: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Combinator:
+    """`oneOf` / `anyOf` / `allOf` / `not` over value validations."""
+
+    keyword: str
+    branches: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
 class Constraints:
     """Validation keywords of one schema node; unset ones are None or empty."""
 
@@ -66,6 +90,7 @@ class Constraints:
     list_type: str = ""
     list_map_keys: tuple[str, ...] = ()
     validations: tuple[Validation, ...] = ()
+    combinators: tuple[Combinator, ...] = ()
 
     def is_empty(self) -> bool:
         return self == EMPTY_CONSTRAINTS

@@ -89,6 +89,12 @@ def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: st
         for condition, message in _cel(whole, schema.constraints, context, f"{schema.source}", result):
             result.lines.append(f"{condition}, {string_literal(message)}")
             result.translated += 1
+    if schema.constraints.combinators:
+        from openapi_tool.kcl.combinators import Subject, combinator_conditions
+
+        for condition, message in combinator_conditions(schema.constraints.combinators, Subject(None, Ref(schema.key), schema), context, f"{schema.source}", result):
+            result.lines.append(f"{condition}, {string_literal(message)}")
+            result.translated += 1
     for prop in schema.properties:
         _property_checks(prop, context, result)
     _property_count(schema, result)
@@ -105,7 +111,7 @@ def _property_count(schema: Schema, result: Checks) -> None:
     if None in refs or schema.preserve_unknown or schema.additional is not None or not refs:
         for keyword, value in (("minProperties", c.min_properties), ("maxProperties", c.max_properties)):
             if value is not None:
-                _skip(result, f"{schema.source}", f"{keyword} {value}", "the object may hold keys a KCL check cannot count")
+                skip(result, f"{schema.source}", f"{keyword} {value}", "the object may hold keys a KCL check cannot count")
         return
     present = f"[_a for _a in [{', '.join(refs)}] if _a not in [None, Undefined]]"  # type: ignore[arg-type]
     if c.max_properties is not None:
@@ -126,26 +132,26 @@ def _cel(value: Any, constraints: Constraints, context: Context, where: str, res
         try:
             out.append((context.cel().translate(validation.rule, value), message))
         except Untranslatable as error:
-            _skip(result, where, f"rule {validation.rule}", str(error))
+            skip(result, where, f"rule {validation.rule}", str(error))
     return out
 
 
 def _property_checks(prop: Property, context: Context, result: Checks) -> None:
     where = f"{prop.source}"
     ref = reference(prop.name)
-    conditions = _conditions(ref or "_", prop.type, prop.constraints, 0, context, where, result)
+    conditions = value_conditions(ref or "_", prop.type, prop.constraints, 0, context, where, result)
     if not conditions:
         return
     if ref is None:
         for _, message in conditions:
-            _skip(result, where, message, "the attribute name cannot be referenced in a KCL check")
+            skip(result, where, message, "the attribute name cannot be referenced in a KCL check")
         return
     for condition, message in conditions:
         result.lines.append(f"{condition} if {ref} not in [None, Undefined], {string_literal(f'{prop.name}: {message}')}")
         result.translated += 1
 
 
-def _skip(result: Checks, where: str, rule: str, reason: str) -> None:
+def skip(result: Checks, where: str, rule: str, reason: str) -> None:
     result.skipped.append(Skipped(where, rule, reason))
 
 
@@ -155,7 +161,7 @@ def comment(skipped: Skipped) -> str:
     return "# " + "".join(c if c.isprintable() else "?" for c in text)
 
 
-def _conditions(
+def value_conditions(
     expr: str,
     type_: Type,
     constraints: Constraints,
@@ -169,7 +175,7 @@ def _conditions(
     kind = value_kind(type_)
     c = constraints
     if kind in ("int", "float"):
-        out += _numeric(expr, c, kind)
+        out += _numeric(expr, c, kind, context.names, where, result)
     if kind == "str":
         out += _string(expr, c, context, where, result)
     if kind == "union" and c.pattern is not None:
@@ -184,6 +190,11 @@ def _conditions(
             out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
     if c.const is not None and kind in ("int", "float", "str", "bool"):
         out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
+    if c.combinators:
+        from openapi_tool.kcl.combinators import Subject, combinator_conditions
+
+        schema = context.schemas.get(type_.key) if isinstance(type_, Ref) else None
+        out += combinator_conditions(c.combinators, Subject(expr, type_, schema), context, where, result)
     if c.validations:
         from openapi_tool.kcl.cel import Value
 
@@ -192,16 +203,16 @@ def _conditions(
         out.append((f"None not in {expr}", "items must not be null"))
     if isinstance(type_, ListType):
         item = f"_v{depth}"
-        for condition, message in _conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
+        for condition, message in value_conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
             out.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
     if isinstance(type_, MapType):
         key, value = f"_k{depth}", f"_v{depth}"
-        for condition, message in _conditions(value, type_.values, type_.value_constraints, depth + 1, context, where, result):
+        for condition, message in value_conditions(value, type_.values, type_.value_constraints, depth + 1, context, where, result):
             out.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
     return out
 
 
-def _numeric(expr: str, c: Constraints, kind: str) -> list[tuple[str, str]]:
+def _numeric(expr: str, c: Constraints, kind: str, names: frozenset[str], where: str, result: Checks) -> list[tuple[str, str]]:
     out = []
     if c.minimum is not None:
         op = ">" if c.exclusive_minimum else ">="
@@ -210,9 +221,24 @@ def _numeric(expr: str, c: Constraints, kind: str) -> list[tuple[str, str]]:
         op = "<" if c.exclusive_maximum else "<="
         out.append((f"{expr} {op} {number(c.maximum)}", f"must be {op} {number(c.maximum)}"))
     if c.multiple_of is not None and c.multiple_of > 0:
+        message = f"must be a multiple of {number(c.multiple_of)}"
         if kind == "int" and float(c.multiple_of).is_integer():
-            out.append((f"{expr} % {number(c.multiple_of)} == 0", f"must be a multiple of {number(c.multiple_of)}"))
+            out.append((f"{expr} % {number(c.multiple_of)} == 0", message))
+        elif {"round", "abs"} & names:
+            skip(result, where, f"multipleOf {number(c.multiple_of)}", "an attribute hides the builtins the check needs")
+        else:
+            out.append((_fractional_multiple(expr, c.multiple_of), message))
     return out
+
+
+def _fractional_multiple(expr: str, factor: float) -> str:
+    """multipleOf for fractions, computed as the API server does (kube-openapi: `data *
+    (1 / factor)` for factors below 1), but with the quotient accepted within a relative
+    1e-9 of the nearest whole number: float rounding never makes it reject a value the
+    API server accepts."""
+    quotient = f"{expr} * {number(1 / factor)}" if factor < 1 else f"{expr} / {number(factor)}"
+    whole = "round(_q)"
+    return f"all _q in [{quotient}] {{_q == {whole} or abs(_q - {whole}) < 1e-9 * (abs(_q) + abs({whole}))}}"
 
 
 def _string(expr: str, c: Constraints, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
@@ -226,7 +252,7 @@ def _string(expr: str, c: Constraints, context: Context, where: str, result: Che
             result.uses_regex = True
             out.append((f"{context.regex}.search({expr}, {string_literal(c.pattern)})", f"must match {c.pattern}"))
         else:
-            _skip(result, where, f"pattern {c.pattern}", "the KCL regex engine does not accept this pattern")
+            skip(result, where, f"pattern {c.pattern}", "the KCL regex engine does not accept this pattern")
     return out
 
 
@@ -234,7 +260,7 @@ def _union_pattern(expr: str, pattern: str, type_: Type, context: Context, where
     """A pattern on int-or-string (quantities): it applies to the string values only."""
     members = {value_kind(m) for m in type_.members} if isinstance(type_, UnionType) else set()
     if "str" not in members or {"typeof", "str"} & context.names or not context.pattern_ok(pattern):
-        _skip(result, where, f"pattern {pattern}", "a pattern on a value that may not be a string")
+        skip(result, where, f"pattern {pattern}", "a pattern on a value that may not be a string")
         return []
     result.uses_regex = True
     return [(f'(typeof({expr}) != "str" or {context.regex}.search(str({expr}), {string_literal(pattern)}))', f"must match {pattern}")]
@@ -250,12 +276,12 @@ def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, s
     if unique and (c.unique_items or c.list_type == "set"):
         out.append((f"isunique({expr})", "must not contain duplicates"))
     if unique and c.list_type == "map" and c.list_map_keys:
-        keys = ", ".join(_member("_m", k) for k in c.list_map_keys)
+        keys = ", ".join(member("_m", k) for k in c.list_map_keys)
         out.append((f"isunique([[{keys}] for _m in {expr}])", f"must not repeat the keys {', '.join(c.list_map_keys)}"))
     return out
 
 
-def _member(expr: str, name: str) -> str:
+def member(expr: str, name: str) -> str:
     """`expr.name`, `expr.$keyword`, or `expr["odd-name"]`."""
     if not IDENTIFIER.match(name):
         return f"{expr}[{string_literal(name)}]"

@@ -14,9 +14,10 @@ KEYWORDS = frozenset(
 BUILTIN_NAMES = frozenset(
     "str int float bool any list dict len isunique multiplyof typeof option print abs all_true "
     "any_true bin hex oct ord sorted range max min sum pow round zip int float isnullish "
-    "regex units manifests yaml json base64 math datetime net file crypto".split()
+    "regex units manifests yaml json base64 math datetime net file crypto collection template runtime".split()
 )
-"""Names a generated schema or import alias must not take."""
+"""Names a generated schema, import alias or top-level package must not take (the last ones are
+KCL's system modules: `import template` finds the system module, not a package of that name)."""
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NON_WORD = re.compile(r"[^A-Za-z0-9_]+")

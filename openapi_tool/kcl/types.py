@@ -38,9 +38,10 @@ def literal_union_expressible(type_: Type) -> bool:
 
 
 def _literal_type_safe(value: object) -> bool:
-    """KCL matches literal types textually: escapes (but `\\"`) and negative numbers fail."""
+    """KCL matches literal types textually: escapes (but `\\"`) and negative numbers fail, and
+    so does non-ASCII text that the compiler prints escaped (combining marks, fillers)."""
     if isinstance(value, str):
-        return "\\" not in literal(value).replace('\\"', "")
+        return value.isascii() and "\\" not in literal(value).replace('\\"', "")
     if isinstance(value, bool):
         return True
     return isinstance(value, int) and 0 <= value < 2**63

@@ -7,12 +7,15 @@ nullable), the lifting of inline objects into named schemas, and their naming.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
 from openapi_tool.model import (
+    Combinator,
+    Condition,
     EMPTY_CONSTRAINTS,
     AnyType,
     Constraints,
@@ -493,6 +496,60 @@ def constraints_of(node: dict, place: Place) -> Constraints:
         list_type=node.get("x-kubernetes-list-type") if isinstance(node.get("x-kubernetes-list-type"), str) else "",
         list_map_keys=tuple(str(k) for k in keys) if isinstance(keys, list) else (),
         validations=_validations(node.get("x-kubernetes-validations"), place),
+        combinators=_combinators(node, place),
+    )
+
+
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
+_CONDITION_KEYS = frozenset(("required", "properties", "description", "title", "nullable", "example") + _COMBINATORS)
+
+
+def _combinators(node: dict, place: Place) -> tuple[Combinator, ...]:
+    """`oneOf`/`anyOf`/`allOf`/`not` that hold value validations; the ones that state types
+    (int-or-string's `anyOf`, an `allOf` wrapping a `$ref`) are read as types instead."""
+    out = []
+    for keyword in _COMBINATORS:
+        value = node.get(keyword)
+        branches = [value] if keyword == "not" and isinstance(value, dict) else value if isinstance(value, list) else []
+        if not branches or (keyword != "not" and all(_states_a_type(b) for b in branches)):
+            continue
+        conditions = [_condition(b, place.at(keyword, i) if keyword != "not" else place.at(keyword)) for i, b in enumerate(branches)]
+        out.append(Combinator(keyword, tuple(conditions)))
+    return tuple(out)
+
+
+def _flow(value: Any) -> str:
+    """A schema node in YAML flow style, quoting only strings that need it: for messages."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", value) and value not in ("true", "false", "null"):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _states_a_type(node: Any) -> bool:
+    return isinstance(node, dict) and ("type" in node or "$ref" in node)
+
+
+def _condition(node: Any, place: Place) -> Condition:
+    text = _flow(node)
+    if not isinstance(node, dict):
+        return Condition(unsupported="a branch that is not a mapping", text=text)
+    unknown = sorted(set(node) - _CONDITION_KEYS - _CONSTRAINT_KEYS - {"x-kubernetes-validations"}, key=str)
+    if unknown or node.get("x-kubernetes-validations") or node.get("format"):
+        what = f"format {node['format']}" if node.get("format") else f"`{(unknown or ['x-kubernetes-validations'])[0]}`"
+        return Condition(unsupported=f"{what} inside oneOf/anyOf/allOf/not", text=text)
+    required = node.get("required")
+    properties = node.get("properties")
+    return Condition(
+        required=tuple(str(r) for r in required) if isinstance(required, list) else (),
+        properties=tuple((str(k), _condition(v, place.at("properties", k))) for k, v in properties.items())
+        if isinstance(properties, dict)
+        else (),
+        constraints=constraints_of(node, place),
+        text=text,
     )
 
 
@@ -518,7 +575,7 @@ def _validations(value: Any, place: Place) -> tuple[Validation, ...]:
 _CONSTRAINT_KEYS = frozenset(
     "pattern minimum maximum exclusiveMinimum exclusiveMaximum multipleOf minLength maxLength "
     "minItems maxItems uniqueItems minProperties maxProperties enum const format "
-    "x-kubernetes-list-type x-kubernetes-list-map-keys x-kubernetes-validations".split()
+    "x-kubernetes-list-type x-kubernetes-list-map-keys x-kubernetes-validations oneOf anyOf allOf not".split()
 )
 
 _STANDARD_DOCS = {
