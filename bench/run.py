@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     runs = args.runs if args.runs is not None else (1 if args.tiny else 3)
     warmup = not args.tiny if args.warmup is None else args.warmup
 
+    # Installed tools run from cached bytecode; a PYTHONDONTWRITEBYTECODE=1 in the environment
+    # would make each run compile the Python modules of the editable checkout again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     data = inputs_mod.tiny_inputs(REPO) if args.tiny else inputs_mod.corpus_inputs(Path(args.corpus))
     ours = [sys.executable, "-m", "openapi_tool"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
@@ -167,7 +170,8 @@ def _header(ours, env, dmc, cdk, runs, warmup, data, tiny) -> str:
         f"peers: datamodel-codegen {dmc.version + ' ' + ' '.join(dmc.options) if dmc else '(skipped)'}; "
         f"cdk8s-cli {cdk.version + ' --language typescript' if cdk else '(skipped)'}",
         f"each row: {'1 warm-up, then ' if warmup else ''}{runs} run(s), tools alternating; wall = process start "
-        "to exit; peak = max RSS of the process",
+        "to exit; cpu = user + system of the process and its children; peak = max RSS of the process or "
+        "of its largest child; bytecode caching on; outputs removed after each comparison",
     ]
     return "\n".join(lines)
 

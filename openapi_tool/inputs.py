@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from openapi_tool.errors import InputError
-from openapi_tool.loader import Document, parse_text, read_documents
+from openapi_tool.loader import Document, parse_text, read_all
 
 if TYPE_CHECKING:
     from openapi_tool.sources.cluster import ClusterSource
@@ -32,7 +32,7 @@ class Inputs:
 def _read(paths: list[str], digests: dict[str, str]) -> list[Document]:
     """Documents of files, directories, `-` (standard input) and http(s) URLs."""
     urls = [p for p in paths if p.startswith(("https://", "http://"))]
-    documents = list(read_documents([p for p in paths if p not in urls], digests))
+    documents = read_all([p for p in paths if p not in urls], digests)
     for url in urls:
         raw = _fetch(url)
         digests[url] = hashlib.sha256(raw).hexdigest()

@@ -9,7 +9,6 @@ import shutil
 import signal
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -125,11 +124,20 @@ def _unchanged(target: Path, encoded: dict[str, bytes]) -> set[str]:
 
 
 def _write_all(root: Path, files: dict[str, bytes]) -> None:
-    """Write files on a few threads: creating thousands of small files is I/O-bound."""
+    """Create the files in the new directory `root`. Creating a file is kernel work: the
+    fewest system calls from one thread are fastest (threads and Python file objects each
+    cost more than they save, measured on 7,000 files)."""
     for directory in {(root / relative).parent for relative in files}:
         directory.mkdir(parents=True, exist_ok=True)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda item: (root / item[0]).write_bytes(item[1]), files.items()))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+    for relative, data in files.items():
+        descriptor = os.open(os.path.join(root, relative), flags, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view):]
+        finally:
+            os.close(descriptor)
 
 
 @contextmanager
