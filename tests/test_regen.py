@@ -77,6 +77,36 @@ def test_upgrade_from_1_35_to_1_36(corpus: Path, tmp_path: Path) -> None:
     assert main(["gen", "-q", "--spec", str(new), "-o", str(out), "--check"]) == 0
 
 
+def test_report_lists_validation_rules_added_and_removed(tmp_path: Path) -> None:
+    text = WIDGETS.read_text(encoding="utf-8")
+    rule = "self.minReplicas <= self.maxReplicas"
+    branch = "\n                    - required: [exec]\n"  # the oneOf's own branch, not the one under `not`
+    assert text.count(rule) == 1 and text.count(branch) == 1
+    changed = tmp_path / "widgets.yaml"
+    changed.write_text(
+        text.replace(rule, "self.minReplicas < self.maxReplicas").replace(branch, branch.replace("[exec]", "[exec, path]")), encoding="utf-8"
+    )
+    out, report = tmp_path / "out", tmp_path / "r.json"
+    assert main(["gen", "-q", "--crd", str(WIDGETS), "-o", str(out)]) == 0
+    assert main(["gen", "-q", "--crd", str(changed), "-o", str(out), "--check", "--report-json", str(report)]) == 1
+    items = json.loads(report.read_text())["outputs"][0]["changes"]["items"]
+    found = {(c["kind"], c["where"], c["detail"]): c["breaking"] for c in items if c["kind"].startswith("rule")}
+    spec, check = "widgets.example.com.v1.WidgetSpec", "widgets.example.com.v1.WidgetSpecCheck"
+    assert found[("rule added", spec, "self.minReplicas < self.maxReplicas")] is True
+    assert found[("rule removed", spec, rule)] is False
+    assert [k for k in found if k[1] == check and k[0] == "rule added"][0][2].startswith("oneOf {not: ")
+    assert len(found) == 4, found
+
+
+def test_a_lock_without_rules_reports_no_rules_added() -> None:
+    from openapi_tool.regen.changes import compare
+
+    before = {"k": {"name": "a.S", "properties": {"x": {"type": "str", "required": False}}}}
+    after = {"k": {"name": "a.S", "properties": {"x": {"type": "str", "required": False, "rules": ["self != ''"]}}}}
+    assert compare(before, after) == []  # the lock predates recorded rules: nothing to compare with
+    assert [c.kind for c in compare(after, before)] == ["rule removed"]
+
+
 def test_project_file_runs_every_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "openapi-tool.yaml"
     project.write_text(f"jobs:\n  - output: k8s\n    spec: [{MINI}]\n  - output: crds\n    crd: {WIDGETS}\n    k8s_module: k8s\n")

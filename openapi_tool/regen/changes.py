@@ -31,14 +31,25 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         changes.append(Change(True, "resource removed", resource, "the API no longer serves this kind at this version"))
     for resource in sorted(new_resources.keys() - old_resources.keys()):
         changes.append(Change(False, "resource added", resource, "new kind or version"))
+    compare_rules = _has_rules(old) or not _has_rules(new)  # a lock from before rules were recorded
     for key in sorted(old.keys() & new.keys()):
-        changes += _schema_changes(old[key], new[key])
+        changes += _schema_changes(old[key], new[key], compare_rules)
     return changes
 
 
-def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+def _has_rules(surface: dict[str, Any]) -> bool:
+    return any("rules" in item or any("rules" in p for p in item["properties"].values()) for item in surface.values())
+
+
+def _rule_changes(where: str, old: list[str], new: list[str]) -> list[Change]:
+    """A new validation rule may reject configurations valid before; a removed one cannot."""
+    out = [Change(False, "rule removed", where, rule) for rule in old if rule not in new]
+    return out + [Change(True, "rule added", where, rule) for rule in new if rule not in old]
+
+
+def _schema_changes(old: dict[str, Any], new: dict[str, Any], compare_rules: bool) -> list[Change]:
     name = new["name"]
-    out: list[Change] = []
+    out: list[Change] = _rule_changes(name, old.get("rules", []), new.get("rules", [])) if compare_rules else []
     old_props, new_props = old["properties"], new["properties"]
     for attr in sorted(old_props.keys() - new_props.keys()):
         out.append(Change(not new.get("open", False), "attribute removed", f"{name}.{attr}", f"was {old_props[attr]['type']}"))
@@ -47,6 +58,8 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         out.append(Change(required, "attribute added", f"{name}.{attr}", f"{'required' if required else 'optional'} {new_props[attr]['type']}"))
     for attr in sorted(old_props.keys() & new_props.keys()):
         out += _attribute_changes(f"{name}.{attr}", old_props[attr], new_props[attr])
+        if compare_rules:
+            out += _rule_changes(f"{name}.{attr}", old_props[attr].get("rules", []), new_props[attr].get("rules", []))
     return out
 
 

@@ -34,8 +34,15 @@ def _enum(type_: Type, constraints: Constraints) -> list[Any] | None:
     return list(constraints.enum) if constraints.enum is not None else None
 
 
+def rules(constraints: Constraints) -> list[str]:
+    """The validation rules of one node as text: CEL rules, then oneOf/anyOf/allOf/not."""
+    cel = [v.rule for v in constraints.validations]
+    return cel + [f"{c.keyword} " + " | ".join(b.text for b in c.branches) for c in constraints.combinators]
+
+
 def surface(model: Model) -> dict[str, Any]:
-    """Schema key -> its resource kind (if any), attributes with type, required, enum, bounds."""
+    """Schema key -> its resource kind (if any), attributes with type, required, enum,
+    bounds and validation rules, and the schema's own rules."""
     out: dict[str, Any] = {}
     for schema in model.schemas:
         properties = {}
@@ -49,11 +56,15 @@ def surface(model: Model) -> dict[str, Any]:
                 bounds["pattern"] = prop.constraints.pattern
             if bounds:
                 entry["bounds"] = bounds
+            if rules(prop.constraints):
+                entry["rules"] = rules(prop.constraints)
             properties[prop.name] = entry
         item: dict[str, Any] = {"name": ".".join(schema.package + (schema.name,)), "properties": properties}
         if schema.gvk is not None:
             item["resource"] = f"{schema.gvk.api_version} {schema.gvk.kind}"
         if schema.preserve_unknown:
             item["open"] = True
+        if rules(schema.constraints):
+            item["rules"] = rules(schema.constraints)
         out[schema.key] = item
     return out
