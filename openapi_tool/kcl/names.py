@@ -75,8 +75,14 @@ def snake_case(name: str) -> str:
     return _CAMEL_BOUNDARY.sub("_", name).lower()
 
 
+_PLAIN_STRING = re.compile(r'[ !#%-\[\]-~]*\Z')
+"""Printable ASCII without `"`, `\\` and `$`: written between quotes as it is."""
+
+
 def string_literal(value: str) -> str:
     """A double-quoted KCL string that evaluates to exactly `value`."""
+    if _PLAIN_STRING.match(value):
+        return f'"{value}"'
     out = ['"']
     for index, char in enumerate(value):
         if char == "$":

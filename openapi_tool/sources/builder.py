@@ -74,7 +74,7 @@ class Place:
         return self.source().label
 
     def at(self, *parts: Any, name: str | None = None) -> "Place":
-        return replace(self, pointer=pointer_join(self.pointer, *parts), name=name or self.name)
+        return Place(self.file, pointer_join(self.pointer, *parts), self.package, name or self.name, self.document)
 
     def source(self) -> Source:
         return Source(self.file, self.pointer, self.document)
@@ -466,7 +466,7 @@ def _count(value: Any) -> int | None:
 
 def constraints_of(node: dict, place: Place) -> Constraints:
     """The validation keywords of one node, as the IR records them."""
-    if not any(k in node for k in _CONSTRAINT_KEYS):
+    if node.keys().isdisjoint(_CONSTRAINT_KEYS):
         return EMPTY_CONSTRAINTS
     minimum, maximum = _number(node.get("minimum")), _number(node.get("maximum"))
     exclusive_min, exclusive_max = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
