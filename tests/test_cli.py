@@ -109,6 +109,18 @@ def test_new_output_directory_gets_the_usual_permissions(tmp_path: Path) -> None
     assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
+def test_a_kind_defined_twice_is_one_schema_when_identical_and_an_error_otherwise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, copy = _write(tmp_path, "a.yaml", CRD), _write(tmp_path, "b.yaml", CRD)
+    assert main(["gen", "-q", "--crd", first, "--crd", copy, "-o", str(tmp_path / "out")]) == 0
+    other = _write(tmp_path, "c.yaml", CRD.replace("size: {type: integer}", "size: {type: string}"))
+    assert main(["gen", "-q", "--crd", first, "--crd", other, "-o", str(tmp_path / "out2")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and "c.yaml" in error and "a.yaml" in error and "x.io/v1 Foo" in error
+    assert not (tmp_path / "out2").exists()
+
+
 def test_refuses_to_overwrite_a_file_it_did_not_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     (out / "x_io" / "v1").mkdir(parents=True)

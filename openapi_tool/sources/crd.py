@@ -90,13 +90,16 @@ def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callabl
     seen: dict[GroupVersionKind, CrdVersion] = {}
     for document in documents:
         for version in crd_versions(document, warn):
-            if version.gvk in seen:
+            first = seen.get(version.gvk)
+            if first is None:
+                seen[version.gvk] = version
+            elif (first.schema, first.preserve_unknown) != (version.schema, version.preserve_unknown):
                 raise InputError(
                     version.place.label,
                     version.place.pointer,
-                    f"{version.gvk.api_version} {version.gvk.kind} is also defined in {seen[version.gvk].place.label}",
+                    f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
+                    f"{first.place.label}; give only one of the two files",
                 )
-            seen[version.gvk] = version
     for version in seen.values():  # kinds claim their names before any lifted schema does
         builder.reserve(version.place.package, version.place.name, _key(version.gvk))
     for version in seen.values():
