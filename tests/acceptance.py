@@ -126,8 +126,8 @@ def generate(spec: ModuleSpec, corpus: Path, out_root: Path) -> tuple[str, float
 # The generated tree: which schema is which resource
 
 _SCHEMA = re.compile(r"^schema ([$\w]+)\s*[(:]", re.M)
-_API_VERSION = re.compile(r'^    apiVersion: "([^"]+)" = ', re.M)
-_KIND = re.compile(r'^    kind: "([^"]+)" = ', re.M)
+_API_VERSION = re.compile(r'^    apiVersion\??: "([^"]+)" = ', re.M)
+_KIND = re.compile(r'^    kind\??: "([^"]+)" = ', re.M)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def schema_index(module_dir: Path, module: str) -> dict[tuple[str, str], SchemaR
     index: dict[tuple[str, str], SchemaRef] = {}
     for path in sorted(module_dir.rglob("*.k")):
         text = path.read_text(encoding="utf-8")
-        if 'kind: "' not in text:
+        if 'kind: "' not in text and 'kind?: "' not in text:
             continue
         schema, api_version, kind = _SCHEMA.search(text), _API_VERSION.search(text), _KIND.search(text)
         if not (schema and api_version and kind):

@@ -16,7 +16,7 @@ from pathlib import Path
 import kcl_lib.api as kcl
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from openapi_tool.cli import main
@@ -325,6 +325,7 @@ _VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_siz
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents=st.lists(_VALUES.filter(lambda v: v is not None), min_size=1, max_size=4))
+@example(documents=["\r\n\t", {"a": "  x\n  y"}])  # KCL dedents `"""` strings
 def test_any_yaml_value_round_trips(documents: list, tmp_path_factory: pytest.TempPathFactory) -> None:
     work = tmp_path_factory.mktemp("prop")
     source = work / "in.yaml"

@@ -40,8 +40,12 @@ def multiline_string_literal(value: str) -> str:
 
 def is_multiline(value: Any) -> bool:
     """Written as a `\"\"\"` string: it has a line break, but does not start with one (KCL
-    drops a line break right after the opening quotes, even an escaped one)."""
-    return isinstance(value, str) and "\n" in value and not value.startswith("\n")
+    drops a line break right after the opening quotes, even an escaped one), and some line
+    with text starts without a space or tab (KCL removes the indentation all such lines
+    share from a `\"\"\"` string, after escapes)."""
+    if not (isinstance(value, str) and "\n" in value and not value.startswith("\n")):
+        return False
+    return any(line[0] not in " \t" for line in value.split("\n") if line.strip(" \t\r\f\v"))
 
 
 def float_literal(value: float, plain: bool = False) -> str:

@@ -204,7 +204,10 @@ class ModelBuilder:
     ) -> list[Property]:
         """Pin apiVersion/kind to the resource's GVK and type a bare metadata as ObjectMeta.
 
-        With `add_missing` (CRD roots, embedded resources) absent ones are added too.
+        Pinned ones stay optional, with the GVK as default: the specs declare them optional,
+        and templates such as a StatefulSet's volumeClaimTemplates leave them out. With
+        `add_missing` (CRD roots, embedded resources) absent ones are added too; an embedded
+        resource must set both.
         """
         by_name = {p.name: p for p in properties}
         pinned: dict[str, Property] = {}
@@ -213,9 +216,9 @@ class ModelBuilder:
             doc = old.doc if old else ""
             source = old.source if old else place.source()
             if value:
-                pinned[field] = Property(field, LiteralType((value,)), True, False, value, True, doc or _STANDARD_DOCS[field], source=source)
-            elif old is None and add_missing:
-                pinned[field] = Property(field, Primitive("str"), doc=_STANDARD_DOCS[field], source=source)
+                pinned[field] = Property(field, LiteralType((value,)), False, False, value, True, doc or _STANDARD_DOCS[field], source=source)
+            elif add_missing:  # an embedded resource: the API server requires both
+                pinned[field] = replace(old, required=True, doc=doc or _STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), True, doc=_STANDARD_DOCS[field], source=source)
         meta = by_name.get("metadata")
         if (meta is None and add_missing) or (meta is not None and meta.type in (ANY_MAP, AnyType())):
             pinned["metadata"] = Property(

@@ -93,6 +93,8 @@ def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callabl
             first = seen.get(version.gvk)
             if first is None:
                 seen[version.gvk] = version
+            elif first.place.label == version.place.label:
+                raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
             elif (first.schema, first.preserve_unknown) != (version.schema, version.preserve_unknown):
                 raise InputError(
                     version.place.label,
