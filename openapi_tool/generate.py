@@ -101,11 +101,13 @@ def plan(
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
 ) -> Plan:
+    """Build the model of `inputs` (whose documents it then drops) and render it."""
     from openapi_tool.kcl.render import render_module
     from openapi_tool.regen.surface import surface
     from openapi_tool.sources.build import build_model_from
 
     model = build_model_from(inputs.crds, inputs.specs, warn)
+    inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
     module = render_module(model, options, warn, progress)
     lock: dict[str, Any] = {
         "tool": f"openapi-tool {__version__}",
@@ -197,7 +199,6 @@ def run_job(
 
     inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
     plan_ = plan(inputs, options, warn, progress)
-    inputs.crds = inputs.specs = None  # the documents are no longer needed: free them
     data = report_data(plan_.module, changes(plan_, job.output))
     plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []}}
     if check:
