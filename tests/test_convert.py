@@ -312,10 +312,11 @@ def test_rerun_keeps_files_and_refuses_to_replace_an_edited_one(tmp_path: Path, 
 _TEXT = st.lists(st.sampled_from(list("ab $#{}\"'\\\n\t:-.é😀0192eE+") + ["${", "\r\n", "\u2028", "\x00", "\x7f"]), max_size=12).map("".join)
 _SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
-    # kcl prints 1e+16 as `1e16`, which YAML 1.1 reads as a string, and floats with only 15
-    # significant digits: kcl limits, which the final check and --verify report
+    # kcl prints 1e+16 as `1e16`, which YAML 1.1 reads as a string, floats with only 15
+    # significant digits, and some floats past 2**51 off by 0.5 in YAML (3918324873238290.0
+    # as 3918324873238289.5): kcl limits, which the final check and --verify report
     st.floats(allow_nan=False, allow_infinity=False).filter(
-        lambda f: (f == 0 or 1e-5 <= abs(f) < 1e16) and float(f"{f:.15g}") == f
+        lambda f: (f == 0 or 1e-5 <= abs(f) < 1e15) and float(f"{f:.15g}") == f
     ),
     _TEXT,
     st.sampled_from(["yes", "on", "0123", "1e3", "2024-01-01", "null", "~", "=", "<<", "", " ", "- a", "? x", "@x", "%"]),
