@@ -78,11 +78,13 @@ class Translator:
     def translate(self, rule: str, self_value: Value) -> str:
         tree = _parse(rule)
         self._scopes = [{"self": self_value}]
-        result = self._visit(tree)
+        try:
+            result = self._visit(tree)
+            check = _truth(result)[0]  # the check holds where CEL gives true
+        finally:
+            _CONJUNCTS.clear()
         if result.type is not None and value_kind(result.type) not in ("bool", "any"):
             raise Untranslatable("the rule does not evaluate to a boolean")
-        check = _guarded(result)
-        _CONJUNCTS.clear()
         if SELF_OBJECT in check:
             raise Untranslatable("the rule uses `self` as a whole object, which a KCL check cannot name")
         if len(check) > _MAX_CHECK:
@@ -439,7 +441,8 @@ _MAX_CHECK = 16_000
 
 
 _CONJUNCTS: dict[str, tuple[str, ...]] = {}
-"""The parts of each conjunction `_both` made, so that nested ones flatten without repeats."""
+"""The parts of each conjunction `_both` made for the rule being translated, so that nested
+ones flatten without repeats."""
 
 
 def _both(*conditions: str) -> str:
@@ -457,8 +460,6 @@ def _both(*conditions: str) -> str:
     if len(parts) == 1:
         return parts[0]
     text = "(" + " and ".join(parts) + ")"
-    if len(_CONJUNCTS) > 100_000:
-        _CONJUNCTS.clear()
     _CONJUNCTS[text] = tuple(parts)
     return text
 
@@ -477,11 +478,6 @@ def _truth(value: Value) -> tuple[str, str]:
     if value.expr in (TRUE, FALSE):
         return value.expr, FALSE if value.expr == TRUE else TRUE
     return _both(value.defined, value.expr), _both(value.defined, f"(not {value.expr})")
-
-
-def _guarded(value: Value) -> str:
-    """KCL text that is true exactly where CEL evaluates `value` to true without error."""
-    return _truth(value)[0]
 
 
 def _not_null(value: Value) -> str:

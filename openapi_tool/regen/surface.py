@@ -56,15 +56,17 @@ def surface(model: Model) -> dict[str, Any]:
                 bounds["pattern"] = prop.constraints.pattern
             if bounds:
                 entry["bounds"] = bounds
-            if rules(prop.constraints):
-                entry["rules"] = rules(prop.constraints)
+            prop_rules = rules(prop.constraints)
+            if prop_rules:
+                entry["rules"] = prop_rules
             properties[prop.name] = entry
         item: dict[str, Any] = {"name": ".".join(schema.package + (schema.name,)), "properties": properties}
         if schema.gvk is not None:
             item["resource"] = f"{schema.gvk.api_version} {schema.gvk.kind}"
         if schema.preserve_unknown:
             item["open"] = True
-        if rules(schema.constraints):
-            item["rules"] = rules(schema.constraints)
+        schema_rules = rules(schema.constraints)
+        if schema_rules:
+            item["rules"] = schema_rules
         out[schema.key] = item
     return out

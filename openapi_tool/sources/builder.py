@@ -504,7 +504,8 @@ def constraints_of(node: dict, place: Place) -> Constraints:
 
 
 _COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
-_CONDITION_KEYS = frozenset(("required", "properties", "description", "title", "nullable", "example") + _COMBINATORS)
+_CONDITION_KEYS = frozenset(("required", "properties", "description", "title", "nullable", "example"))
+"""Keys a oneOf/anyOf/allOf/not branch may hold besides the constraint keys."""
 
 
 def _combinators(node: dict, place: Place) -> tuple[Combinator, ...]:
@@ -540,7 +541,7 @@ def _condition(node: Any, place: Place) -> Condition:
     text = _flow(node)
     if not isinstance(node, dict):
         return Condition(unsupported="a branch that is not a mapping", text=text)
-    unknown = sorted(set(node) - _CONDITION_KEYS - _CONSTRAINT_KEYS - {"x-kubernetes-validations"}, key=str)
+    unknown = sorted(set(node) - _CONDITION_KEYS - _CONSTRAINT_KEYS, key=str)
     if unknown or node.get("x-kubernetes-validations") or node.get("format"):
         what = f"format {node['format']}" if node.get("format") else f"`{(unknown or ['x-kubernetes-validations'])[0]}`"
         return Condition(unsupported=f"{what} inside oneOf/anyOf/allOf/not", text=text)
