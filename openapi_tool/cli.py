@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from openapi_tool import __version__
-from openapi_tool.errors import InputError, UsageError
+from openapi_tool.errors import InputError, Interrupted, UsageError, from_os_error
 
 GEN_EXAMPLES = """\
 examples:
@@ -124,6 +124,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--report", metavar="FILE",
                         help="write a markdown report: API changes since the last run (breaking first) and constraints kept as comments")
     parser.add_argument("--report-json", metavar="FILE", help="the same report as JSON")
+    parser.add_argument("--force", action="store_true",
+                        help="replace or remove generated files even when they were edited since the last run (the edits are lost)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
 
 
@@ -180,6 +182,8 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--name", help="module name in DIR/kcl.mod (default: the directory name)")
     convert.add_argument("--verify", action="store_true",
                          help="run every written file with kcl-lib and report the first difference from the input")
+    convert.add_argument("--force", action="store_true",
+                         help="replace or remove converted files even when they were edited since the last run (the edits are lost)")
     convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
     return parser
 
@@ -235,7 +239,12 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.report import merge_reports, summary_line, write_reports
 
     need_report = bool(args.report or args.report_json)
-    outcomes = [run_job(job, args.check, reporter.warn, reporter.progress, need_report) for job in jobs]
+    outcomes: list = []
+    try:
+        for job in jobs:
+            outcomes.append(run_job(job, args.check, reporter.warn, reporter.progress, need_report, args.force))
+    except (Interrupted, KeyboardInterrupt, Terminated) as stop:
+        raise _interrupted(stop, [str(o.output) for o in outcomes if o.written is not None]) from stop
     write_reports(merge_reports([(str(o.output), o.report) for o in outcomes]), args.report, args.report_json)
     stale = False
     for outcome in outcomes:
@@ -301,14 +310,16 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.convert import Options, convert, refuse_edited, verify
+    from openapi_tool.convert import Options, convert, verify
     from openapi_tool.output import write_tree
+    from openapi_tool.staging import remove_stale
 
     output = Path(args.output)
+    remove_stale(output)  # a run killed while moving files in left them half-way: put them back first
     options = Options(tuple(args.schemas), args.layout, args.name)
     conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
-    refuse_edited(output, conversion.files)
-    result = write_tree(output, conversion.files, {"tool": f"openapi-tool {__version__}", "command": "convert"})
+    record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
+    result = write_tree(output, conversion.files, record, args.force)
     if not args.quiet:
         print(f"{output}: {conversion.summary}; {len(result.written)} files written, "
               f"{len(result.unchanged)} unchanged, {len(result.removed)} removed", file=sys.stderr)
@@ -351,12 +362,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted; no partial output was written", file=sys.stderr)
-        return 130
-    except Terminated:
-        print("terminated; no partial output was written", file=sys.stderr)
-        return 143
+    except OSError as error:
+        if args.debug:
+            raise
+        print(f"error: {from_os_error(error)}", file=sys.stderr)
+        return 1
+    except (Interrupted, KeyboardInterrupt, Terminated) as stop:
+        interrupted = _interrupted(stop, [])
+        what = "interrupted" if interrupted.signal_number == signal.SIGINT else "terminated"
+        if interrupted.complete:
+            print(f"{what}; complete and up to date: {', '.join(interrupted.complete)}; "
+                  "no other output was changed", file=sys.stderr)
+        else:
+            print(f"{what}; no output was changed", file=sys.stderr)
+        return 128 + interrupted.signal_number
+
+
+def _interrupted(stop: BaseException, complete: list[str]) -> Interrupted:
+    """`stop` (a signal) as `Interrupted`, adding the outputs completed before it."""
+    if isinstance(stop, Interrupted):
+        return Interrupted(stop.signal_number, [*complete, *stop.complete])
+    return Interrupted(signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM, complete)
 
 
 class Terminated(Exception):

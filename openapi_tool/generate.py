@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 from openapi_tool.loader import expand_paths
 from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
 from openapi_tool.resources import data_dir
+from openapi_tool.staging import remove_stale
 from openapi_tool.regen.changes import Change, compare
 from openapi_tool.regen.project import Job
 
@@ -146,8 +147,8 @@ def changes(plan_: Plan, output: Path) -> list[Change]:
     return compare(old_surface, plan_.lock["surface"]) if isinstance(old_surface, dict) else []
 
 
-def apply(plan_: Plan, output: Path) -> WriteResult:
-    return write_tree(output, plan_.module.files, plan_.lock)
+def apply(plan_: Plan, output: Path, force: bool = False) -> WriteResult:
+    return write_tree(output, plan_.module.files, plan_.lock, force)
 
 
 @dataclass
@@ -180,13 +181,17 @@ def run_job(
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
     need_report: bool = False,
+    force: bool = False,
 ) -> Outcome:
     """Generate `job`; with `check`, only compare with what its output directory holds.
 
     When the sources, templates, options and generated files are exactly those the lock
-    records, nothing is parsed or rendered (unless a full report is wanted).
+    records, nothing is parsed or rendered (unless a full report is wanted). Generated
+    files edited since the last run stop it, unless `force`.
     """
     options = options_for(job)
+    if not check:
+        remove_stale(job.output)  # a run killed while moving files in left them half-way: put them back first
     lock = None if need_report else _untouched(_fingerprint(job, options), job.output)
     if lock is not None:
         summary = lock.get("summary", {})
@@ -203,4 +208,4 @@ def run_job(
     plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []}}
     if check:
         return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
-    return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output))
+    return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output, force))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from openapi_tool.staging import is_staging
+
 
 @dataclass(frozen=True)
 class PackageResult:
@@ -12,9 +14,15 @@ class PackageResult:
     error: str
 
 
+def kcl_files(root: Path) -> list[Path]:
+    """The `.k` files of the module at `root`, leaving out any an output's staging directory
+    inside it holds (a run in progress, or one killed)."""
+    return sorted(p for p in root.rglob("*.k") if not any(is_staging(d) for d in p.relative_to(root).parents))
+
+
 def package_dirs(root: Path) -> list[Path]:
     """Every directory under `root` that holds `.k` files (KCL checks each one alone)."""
-    return sorted({p.parent for p in root.rglob("*.k")})
+    return sorted({p.parent for p in kcl_files(root)})
 
 
 def external_packages(api: object, root: Path) -> list:
@@ -52,7 +60,7 @@ def format_differences(root: Path) -> list[str]:
 
     api = kcl.API()
     changed = []
-    for path in sorted(root.rglob("*.k")):
+    for path in kcl_files(root):
         text = path.read_text(encoding="utf-8")
         formatted = api.format_code(kcl.FormatCodeArgs(source=text)).formatted
         if isinstance(formatted, bytes):

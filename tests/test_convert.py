@@ -302,9 +302,11 @@ def test_rerun_keeps_files_and_refuses_to_replace_an_edited_one(tmp_path: Path, 
     edited = out / "anchors.k"
     edited.write_text(edited.read_text(encoding="utf-8") + "# my change\n", encoding="utf-8")
     code, err = _cli(args, capsys)
-    assert code == 1 and f"{edited}: edited since openapi-tool converted it" in err
+    assert code == 1 and f"{out}: generated files edited since openapi-tool wrote them: anchors.k;" in err
     assert edited.read_text(encoding="utf-8").endswith("# my change\n")
     assert (out / LOCK).is_file()
+    code, err = _cli([*args, "--force"], capsys)
+    assert code == 0 and not edited.read_text(encoding="utf-8").endswith("# my change\n")
 
 
 # --- properties ----------------------------------------------------------------------

@@ -17,9 +17,7 @@ from openapi_tool.convert.place import place_comments
 from openapi_tool.convert.plan import Unit, decide, final_probe, imports_of, resources_of, typings
 from openapi_tool.convert.read import SourceFile, parse_values, read_inputs
 from openapi_tool.convert.tree import Mapping, Scalar, to_data
-from openapi_tool.errors import InputError
 from openapi_tool.kcl.names import identifier
-from openapi_tool.output import digest, read_lock
 
 LAYOUTS = ("file", "resource")
 
@@ -213,18 +211,3 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str])
     if pending and out:
         out[-1][0].blocks.extend(pending)
     return out
-
-
-def refuse_edited(output: FsPath, files: dict[str, str]) -> None:
-    """Stop before replacing or removing a converted file someone has edited since: the
-    lock of the last run holds the digest of every file it wrote."""
-    recorded = read_lock(output).get("files")
-    if not isinstance(recorded, dict):
-        return
-    for path, wrote in sorted(recorded.items()):
-        existing = output / str(path)
-        if not isinstance(wrote, str) or not existing.is_file():
-            continue
-        current = existing.read_bytes()
-        if digest(current) != wrote and files.get(str(path), "").encode("utf-8") != current:
-            raise InputError(str(existing), "", "edited since openapi-tool converted it; refusing to replace it (move it away first)")
