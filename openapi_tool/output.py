@@ -96,8 +96,9 @@ def write_tree(
     changed = sorted(set(encoded) - unchanged)
     stale = sorted(relative for relative in old - set(files) if _inside(relative))
     _refuse_unsafe(target, changed, old, stale, force)
-    target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True)
         with staging_directory(target) as stage:
             stage.new.mkdir()
             _write_all(stage.new, {relative: encoded[relative] for relative in changed})

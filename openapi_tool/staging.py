@@ -80,13 +80,30 @@ def staging_directory(target: Path) -> Iterator[Staging]:
     """A new staging directory beside `target`, owned (locked) by this process until the
     end of the block, then removed unless a failed rollback left the journal in it."""
     root = Path(tempfile.mkdtemp(prefix=_prefix(target), dir=target.parent))
-    owner = _take_ownership(root, target)
+    try:
+        owner = _take_ownership(root, target)
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     try:
         yield Staging(root, target)
     finally:
         if not (root / JOURNAL).exists():
-            shutil.rmtree(root, ignore_errors=True)
+            _discard(root)
         os.close(owner)
+
+
+def _discard(root: Path) -> None:
+    """Remove a staging directory, its owner file last (until then a later run can tell whose
+    it is); what a failure leaves, a later run removes."""
+    try:
+        for entry in root.iterdir():
+            if entry.name != OWNER:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else os.unlink(entry)
+        os.unlink(root / OWNER)
+        os.rmdir(root)
+    except OSError:
+        pass
 
 
 def _take_ownership(root: Path, target: Path) -> int:
@@ -136,7 +153,7 @@ def _remove_if_abandoned(root: Path, target: Path) -> None:
         if journal is not None:
             roll_back(staging, journal)
             os.unlink(root / JOURNAL)
-        shutil.rmtree(root)
+        _discard(root)
     finally:
         os.close(descriptor)
 
@@ -172,17 +189,15 @@ def read_journal(staging: Staging) -> Journal | None:
 
 
 def move_in(staging: Staging, journal: Journal, staged: list[str]) -> list[str]:
-    """Take every step of `journal`: new directories, then each staged file in the order
-    given (an existing one to `old/` first), then the removals; the files removed are
-    returned. The caller undoes a failure with `roll_back`."""
+    """Take every step of `journal`: new directories, each staged file (an existing one to
+    `old/` first), the removals, and last the last staged file (the lock); the files
+    removed are returned. The caller undoes a failure with `roll_back`."""
     target = staging.target
     for directory in journal.directories:
         os.mkdir(target / directory)
-    existing = set(journal.replace)
-    for relative in staged:
-        if relative in existing:
-            _move(target / relative, staging.old / relative)
-        os.replace(staging.new / relative, target / relative)
+    *files, lock = staged
+    for relative in files:
+        _put(staging, journal, relative)
     removed = []
     for relative in journal.remove:
         path = target / relative
@@ -190,7 +205,14 @@ def move_in(staging: Staging, journal: Journal, staged: list[str]) -> list[str]:
             _move(path, staging.old / relative)
             removed.append(relative)
             _remove_empty_parents(path.parent, target)
+    _put(staging, journal, lock)
     return removed
+
+
+def _put(staging: Staging, journal: Journal, relative: str) -> None:
+    if relative in journal.replace:
+        _move(staging.target / relative, staging.old / relative)
+    os.replace(staging.new / relative, staging.target / relative)
 
 
 def commit(staging: Staging) -> None:
