@@ -1,14 +1,10 @@
 """The bad-input corpus in tests/bad_inputs: a one-line error with file and place and exit 1,
-or correct output where the input is valid; an existing output directory never changes on error."""
+or correct output where the input is valid; an existing output directory never changes on error
+(signals: test_atomic_output.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -108,35 +104,3 @@ def test_a_50_mb_input_is_handled(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert main(["gen", "-q", "--crd", str(source), "-o", str(out)]) == 0
     assert "field49999?: str" in (out / "big_example" / "v1" / "big.k").read_text()
-
-
-def _big_spec(path: Path) -> None:
-    spec = json.loads(Path(MINI).read_text())
-    for i in range(4000):
-        spec["definitions"][f"io.k8s.api.big.v1.Thing{i}"] = {
-            "type": "object", "description": "d" * 200,
-            "properties": {f"p{j}": {"type": "string", "description": "e" * 100} for j in range(20)},
-        }
-    path.write_text(json.dumps(spec))
-
-
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupting_a_generation_leaves_the_previous_output(sig: int, previous_output: Path, tmp_path: Path) -> None:
-    spec = tmp_path / "big.json"
-    _big_spec(spec)
-    before = _snapshot(previous_output)
-    for delay in (0.3, 0.8):
-        process = subprocess.Popen(
-            [sys.executable, "-m", "openapi_tool", "gen", "-q", "--spec", str(spec), "-o", str(previous_output)],
-            stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        )
-        time.sleep(delay)
-        process.send_signal(sig)
-        _, err = process.communicate(timeout=120)
-        after = _snapshot(previous_output)
-        if process.returncode == 0:  # finished before the signal: the new output is complete
-            assert (previous_output / "api" / "big" / "v1" / "thing3999.k").is_file()
-            return
-        assert process.returncode in (130, 143), err
-        assert after == before
-        assert sorted(p.name for p in previous_output.parent.iterdir()) == ["big.json", "out"]
