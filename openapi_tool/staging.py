@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -176,7 +176,7 @@ def plan_moves(staging: Staging, staged: list[str], remove: list[str]) -> Journa
 
 def write_journal(staging: Staging, journal: Journal) -> None:
     pending = staging.root / f"{JOURNAL}.new"
-    pending.write_text(json.dumps(journal.__dict__), encoding="utf-8")
+    pending.write_text(json.dumps(asdict(journal)), encoding="utf-8")
     os.rename(pending, staging.root / JOURNAL)
 
 
@@ -196,8 +196,9 @@ def move_in(staging: Staging, journal: Journal, staged: list[str]) -> list[str]:
     for directory in journal.directories:
         os.mkdir(target / directory)
     *files, lock = staged
+    existing = set(journal.replace)
     for relative in files:
-        _put(staging, journal, relative)
+        _put(staging, relative, relative in existing)
     removed = []
     for relative in journal.remove:
         path = target / relative
@@ -205,12 +206,12 @@ def move_in(staging: Staging, journal: Journal, staged: list[str]) -> list[str]:
             _move(path, staging.old / relative)
             removed.append(relative)
             _remove_empty_parents(path.parent, target)
-    _put(staging, journal, lock)
+    _put(staging, lock, lock in existing)
     return removed
 
 
-def _put(staging: Staging, journal: Journal, relative: str) -> None:
-    if relative in journal.replace:
+def _put(staging: Staging, relative: str, replacing: bool) -> None:
+    if replacing:
         _move(staging.target / relative, staging.old / relative)
     os.replace(staging.new / relative, staging.target / relative)
 
