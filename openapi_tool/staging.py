@@ -25,6 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
 
+from openapi_tool.errors import from_os_error
+
 try:
     import fcntl
 except ImportError:  # no advisory locks (Windows): stale staging directories are left alone
@@ -33,8 +35,8 @@ except ImportError:  # no advisory locks (Windows): stale staging directories ar
 OWNER = "owner"
 JOURNAL = "journal"
 MARK = "openapi-tool staging directory"
-EMPTY_GRACE_SECONDS = 60
-"""An owner-less, empty staging directory younger than this may be a run starting up."""
+OWNERLESS_GRACE_SECONDS = 60
+"""A staging directory without its owner file, younger than this, may be a run starting up."""
 
 
 def _prefix(target: Path) -> str:
@@ -137,8 +139,10 @@ def _remove_if_abandoned(root: Path, target: Path) -> None:
     try:
         descriptor = os.open(root / OWNER, os.O_RDWR)
     except FileNotFoundError:
-        # killed between creating the directory and its owner file, or a run starting now
-        if time.time() - root.stat().st_mtime > EMPTY_GRACE_SECONDS and not any(root.iterdir()):
+        # killed before its owner file had its name (or after it went), or a run starting now
+        pending = root / f"{OWNER}.new"
+        if time.time() - root.stat().st_mtime > OWNERLESS_GRACE_SECONDS and {e.name for e in root.iterdir()} <= {pending.name}:
+            pending.unlink(missing_ok=True)
             root.rmdir()
         return
     try:
@@ -151,8 +155,11 @@ def _remove_if_abandoned(root: Path, target: Path) -> None:
         staging = Staging(root, target)
         journal = read_journal(staging)
         if journal is not None:
-            roll_back(staging, journal)
-            os.unlink(root / JOURNAL)
+            try:
+                roll_back(staging, journal)
+                os.unlink(root / JOURNAL)
+            except OSError as error:
+                raise from_os_error(error, f"could not put back the files of an interrupted run (kept in {root})", root) from error
         _discard(root)
     finally:
         os.close(descriptor)

@@ -213,14 +213,21 @@ def test_stale_staging_directories_go_but_live_or_foreign_ones_stay(trees: Trees
     live = staging(".out.openapi-tool-live0000", mark, {"new/x_io/v1/foo_spec.k": "broken = \n"})
     foreign = staging(".out.openapi-tool-mine0000", "my own notes\n", {})
     other_output = staging(".other.openapi-tool-abcdefgh", mark, {})
+    starting = parent / ".out.openapi-tool-start000"  # a run between mkdtemp and naming its owner file
+    (starting / "owner.new").parent.mkdir()
+    (starting / "owner.new").write_text(mark, encoding="utf-8")
+    died_starting = parent / ".out.openapi-tool-died0000"  # the same, a minute later
+    (died_starting / "owner.new").parent.mkdir()
+    (died_starting / "owner.new").write_text(mark, encoding="utf-8")
+    os.utime(died_starting, (time.time() - 120, time.time() - 120))
     holder = os.open(live / "owner", os.O_RDWR)
     fcntl.flock(holder, fcntl.LOCK_EX)  # as the run that owns it does while it lives
     try:
         assert main([*trees.new_args, "-o", str(out)]) == 0
     finally:
         os.close(holder)
-    assert not stale.exists()
-    assert live.is_dir() and foreign.is_dir() and other_output.is_dir()
+    assert not stale.exists() and not died_starting.exists()
+    assert live.is_dir() and foreign.is_dir() and other_output.is_dir() and starting.is_dir()
     trees.assert_new(out)  # the stale directory's files never reached the output
     assert main([*trees.new_args, "-o", str(out)]) == 0  # the live one's owner has ended now
     assert not live.exists() and foreign.is_dir()
