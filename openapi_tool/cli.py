@@ -30,6 +30,9 @@ examples:
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
       regeneration check for CI: exit 1 and a markdown report when k8s/ is out of date
+  openapi-tool gen --spec swagger.json -o k8s/ --force
+      regenerate even when generated files in k8s/ were edited by hand (the edits are lost;
+      without --force the run stops and lists them)
 
 Then, in out/: a main.k with `import cert_manager_io.v1 as certmanager` and
 `certmanager.Certificate {...}`; `openapi-tool compile out/` checks it with the KCL compiler.
