@@ -179,3 +179,130 @@ def test_convert_with_a_default_crd_module_runs_back(modules: Path, tmp_path: Pa
     assert "widgets.Widget {" in text
     assert ("apps.Deployment {" in text) == with_k8s
     assert set(_mod(out)["dependencies"]) == ({"widgets", "k8s"} if with_k8s else {"widgets"})
+
+
+# --- versions the API server does not serve --------------------------------------------
+
+TWO_VERSIONS = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: foos.x.io}
+spec:
+  group: x.io
+  names: {kind: Foo, plural: foos}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}
+  - name: v1beta1
+    served: false
+    storage: false
+    schema:
+      openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: string}}}}}
+"""
+
+
+def _unserved_in(crd_text: str) -> set[str]:
+    """The oracle: which versions the CRD itself marks `served: false` (read with PyYAML)."""
+    crd = yaml.safe_load(crd_text)
+    return {f"{crd['spec']['group']}/{v['name']}" for v in crd["spec"]["versions"] if v.get("served") is False}
+
+
+def test_unserved_versions_are_left_out_and_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "foo.yaml"
+    source.write_text(TWO_VERSIONS, encoding="utf-8")
+    out, report_json, report_md = tmp_path / "out", tmp_path / "r.json", tmp_path / "r.md"
+    assert main(["gen", "--crd", str(source), "-o", str(out), "--report-json", str(report_json), "--report", str(report_md)]) == 0
+    err = capsys.readouterr().err
+    assert (out / "x_io" / "v1" / "foo.k").is_file()
+    assert not (out / "x_io" / "v1beta1").exists()
+    listed = json.loads(report_json.read_text())["outputs"][0]["unserved"]
+    assert {u["api_version"] for u in listed} == _unserved_in(TWO_VERSIONS) == {"x.io/v1beta1"}
+    assert listed[0]["kind"] == "Foo" and str(source) in listed[0]["source"]
+    assert "`x.io/v1beta1`" in report_md.read_text()
+    assert "x.io/v1beta1 Foo is not served" in err and "1 unserved CRD versions left out" in err
+    assert "x.io/v1beta1 Foo" not in json.loads((out / LOCK).read_text())["resources"]
+
+
+def test_include_unserved_generates_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "foo.yaml"
+    source.write_text(TWO_VERSIONS, encoding="utf-8")
+    out, report_json = tmp_path / "out", tmp_path / "r.json"
+    assert main(["gen", "--crd", str(source), "-o", str(out), "--include-unserved", "--report-json", str(report_json)]) == 0
+    assert "not served" not in capsys.readouterr().err
+    assert (out / "x_io" / "v1beta1" / "foo.k").is_file()
+    assert json.loads(report_json.read_text())["outputs"][0]["unserved"] == []
+    assert [(r.package, r.error) for r in compile_module(out) if r.error] == []
+
+
+def test_include_unserved_in_a_project_file(tmp_path: Path) -> None:
+    (tmp_path / "foo.yaml").write_text(TWO_VERSIONS, encoding="utf-8")
+    project = tmp_path / "openapi-tool.yaml"
+    project.write_text("jobs:\n  - output: out\n    crd: [foo.yaml]\n    include_unserved: true\n    module_version: \"2.1.0\"\n")
+    assert main(["regen", "-q", str(project)]) == 0
+    assert (tmp_path / "out" / "x_io" / "v1beta1" / "foo.k").is_file()
+    assert _mod(tmp_path / "out")["package"]["version"] == "2.1.0"
+    project.write_text("jobs:\n  - output: out\n    crd: [foo.yaml]\n    module_version: 2.1\n")
+    assert main(["regen", "-q", str(project)]) == 1
+
+
+def test_a_crd_with_only_unserved_versions_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "foo.yaml"
+    source.write_text(TWO_VERSIONS.replace("served: true", "served: false"), encoding="utf-8")
+    assert main(["gen", "-q", "--crd", str(source), "-o", str(tmp_path / "out")]) == 1
+    assert "served: false" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+# --- module versions ---------------------------------------------------------------------
+
+
+def _swagger_with_version(tmp_path: Path, version: str) -> str:
+    spec = json.loads(MINI.read_text())
+    spec["info"]["version"] = version
+    path = tmp_path / f"swagger-{version}.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("info_version", "flag", "expected"),
+    [
+        ("v1.31.2", None, "1.31.2"),          # a real info.version
+        ("unversioned", None, "0.0.1"),       # what the Kubernetes swagger files say
+        ("v1", None, "0.0.1"),                # not a module version
+        ("unversioned", "1.31.2", "1.31.2"),  # the flag
+        ("v1.31.2", "v2.0.0-rc.1", "2.0.0-rc.1"),  # the flag wins, without its v
+    ],
+)
+def test_module_version_from_spec_or_flag(tmp_path: Path, info_version: str, flag: str | None, expected: str) -> None:
+    out = tmp_path / "k8s"
+    _gen("--spec", _swagger_with_version(tmp_path, info_version), "-o", str(out), *(["--module-version", flag] if flag else []))
+    assert _mod(out)["package"] == {"name": "k8s", "version": expected}
+
+
+def test_module_version_flag_applies_to_crd_modules_and_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "crds"
+    _gen("--crd", WIDGETS, "--module-version", "3.4.5", "-o", str(out))
+    assert _mod(out)["package"]["version"] == "3.4.5"
+    _gen("--crd", WIDGETS, "-o", str(out))
+    assert _mod(out)["package"]["version"] == "0.0.1"
+    assert main(["gen", "-q", "--crd", WIDGETS, "--module-version", "latest", "-o", str(tmp_path / "bad")]) == 2
+    assert "not a semantic version" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
+
+
+def test_a_cluster_module_takes_the_server_version(tmp_path: Path) -> None:
+    with api_server(routes_for({}, [Path(WIDGETS)], MINI), tmp_path) as kubeconfig:
+        out = tmp_path / "cluster"
+        _gen("--from-cluster", "--kubeconfig", str(kubeconfig), "-o", str(out))
+        pinned = tmp_path / "pinned"
+        _gen("--from-cluster", "--kubeconfig", str(kubeconfig), "--module-version", "1.0.0", "-o", str(pinned))
+    server = json.loads(routes_for({}, [], None)["/version"])["gitVersion"]
+    assert server == "v1.35.0-test"
+    assert _mod(out)["package"] == {"name": "k8s", "version": "1.35.0-test"}
+    assert _mod(pinned)["package"]["version"] == "1.0.0"
+    assert [(r.package, r.error) for r in compile_module(out) if r.error] == []
