@@ -77,7 +77,7 @@ examples:
       (made by `openapi-tool gen --spec swagger.json -o k8s/`); `kcl run kcl/web.k`
       prints web.yaml's documents again
   openapi-tool convert web.yaml certs.yaml -o kcl/ --schemas k8s/ --schemas crds/
-      CRD kinds typed with a module made by `openapi-tool gen --crd ... --k8s-module k8s/`
+      CRD kinds typed with a module made by `openapi-tool gen --crd ...` (with or without --k8s-module)
   kubectl get deploy -o yaml | openapi-tool convert - -o kcl/ --schemas k8s/
       standard input, written as kcl/stdin.k
   openapi-tool convert deploy/ -o kcl/ --schemas k8s/ --layout resource --verify
