@@ -8,6 +8,11 @@ from pathlib import Path
 EXTERNAL_PACKAGE = "k8s"
 """Package root of the meta/v1 types CRD modules import: a module of its own named `k8s`."""
 
+def is_bundled(key: str) -> bool:
+    """Whether a schema key is one of the bundled meta/v1 types (keys `k8s:io.k8s...`)."""
+    return key.startswith(EXTERNAL_PACKAGE + ":")
+
+
 VENDOR_DIR = "vendor"
 """Where a CRD module keeps its bundled copy of that `k8s` module (`vendor/k8s/kcl.mod`),
 reached as a path dependency; a program's own `k8s` dependency takes its place."""

@@ -12,7 +12,7 @@ from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.layout import Placement, place_schemas
-from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options
+from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
 from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
@@ -100,7 +100,7 @@ def render_module(
         progress(count, len(model.schemas), "rendering schemas")
         placement = placements[schema.key]
         directory = placement.package
-        if placement.package[0] == EXTERNAL_PACKAGE:
+        if is_bundled(schema.key):
             if options.k8s_module:
                 continue
             directory, vendored = (VENDOR_DIR, *placement.package), True
