@@ -221,7 +221,7 @@ def test_unserved_versions_are_left_out_and_listed(tmp_path: Path, capsys: pytes
     assert not (out / "x_io" / "v1beta1").exists()
     listed = json.loads(report_json.read_text())["outputs"][0]["unserved"]
     assert {u["api_version"] for u in listed} == _unserved_in(TWO_VERSIONS) == {"x.io/v1beta1"}
-    assert listed[0]["kind"] == "Foo" and str(source) in listed[0]["source"]
+    assert listed[0]["kind"] == "Foo" and listed[0]["source"] == f"{source}#/spec/versions/1/served"
     assert "`x.io/v1beta1`" in report_md.read_text()
     assert "x.io/v1beta1 Foo is not served" in err and "1 unserved CRD versions left out" in err
     assert "x.io/v1beta1 Foo" not in json.loads((out / LOCK).read_text())["resources"]

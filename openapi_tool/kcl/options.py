@@ -8,6 +8,7 @@ from pathlib import Path
 EXTERNAL_PACKAGE = "k8s"
 """Package root of the meta/v1 types CRD modules import: a module of its own named `k8s`."""
 
+
 def is_bundled(key: str) -> bool:
     """Whether a schema key is one of the bundled meta/v1 types (keys `k8s:io.k8s...`)."""
     return key.startswith(EXTERNAL_PACKAGE + ":")

@@ -7,7 +7,7 @@
         crd: [crds/]
         k8s_module: k8s
         include_unserved: false          # CRD versions with `served: false` (default: left out)
-        module_version: 2.1.0            # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
+        module_version: "2.1.0"          # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
       - output: cluster
         cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
 """

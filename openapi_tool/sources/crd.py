@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document
-from openapi_tool.model import GroupVersionKind, UnservedVersion
+from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
 from openapi_tool.sources.builder import ModelBuilder, Place
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
@@ -26,6 +26,8 @@ class CrdVersion:
     """apiextensions v1beta1 keeps unknown fields unless `spec.preserveUnknownFields: false`."""
     served: bool = True
     """False for `served: false`: the API server refuses this apiVersion."""
+    entry: str = ""
+    """JSON pointer of the version's entry in `spec.versions`."""
 
 
 def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> Any:
@@ -69,7 +71,7 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         raise InputError(label, f"{base}/spec/versions", "CRD `spec.versions` must be a non-empty list")
     number = document.index + 1 if document.in_stream else None
     for index, version in enumerate(versions):
-        pointer = f"{base}/spec/versions/{index}"
+        pointer = entry = f"{base}/spec/versions/{index}"
         if not isinstance(version, dict) or not version.get("name"):
             raise InputError(label, pointer, "a CRD version needs a `name`")
         schema = _get(version, "schema/openAPIV3Schema", label, pointer, required=False)
@@ -85,7 +87,7 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
         preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
         place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
-        yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False)
+        yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False, entry=entry)
 
 
 @dataclass
@@ -106,7 +108,8 @@ def add_crds(
     for document in documents:
         for version in crd_versions(document, warn):
             if not version.served and not include_unserved:
-                unserved.setdefault(version.gvk, UnservedVersion(version.gvk, version.place.source()))
+                source = Source(version.place.file, version.entry + "/served", version.place.document)
+                unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
                 continue
             first = seen.get(version.gvk)
             if first is None:
