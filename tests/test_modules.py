@@ -108,7 +108,7 @@ def test_crd_module_alone_compiles_and_renders_offline(modules: Path, tmp_path: 
 
 @pytest.mark.parametrize("k8s_dependency", ['{ path = "../k8s" }', '{ path = "../k8s", version = "1.31.2" }'])
 def test_program_with_a_k8s_module_and_a_crd_module_compiles(modules: Path, k8s_dependency: str) -> None:
-    program = modules / f"program{len(k8s_dependency)}"
+    program = modules / ("program-versioned" if "version" in k8s_dependency else "program")
     _program(program, {"k8s": k8s_dependency, "widgets": '{ path = "../widgets" }'}, K8S_AND_WIDGET)
     resolved, error, output = _run(program)
     assert error == ""
