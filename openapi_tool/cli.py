@@ -25,7 +25,10 @@ examples:
   openapi-tool gen --spec v3/apis__apps__v1_openapi.json --spec v3/api__v1_openapi.json -o k8s/
       OpenAPI 3 group documents as the API server serves them; refs resolve across them
   openapi-tool gen --crd crds/ --k8s-module ../k8s -o out/
-      CRD modules that import ObjectMeta from a generated k8s module instead of a bundled copy
+      CRD modules that import ObjectMeta from a generated k8s module instead of the bundled
+      copy (by default out/vendor/k8s/, a module `k8s` of its own that a program's k8s replaces)
+  openapi-tool gen --crd crds/ --include-unserved --module-version 2.1.0 -o out/
+      also the CRD versions marked `served: false`; kcl.mod says version = "2.1.0"
   openapi-tool gen --from-cluster --context prod -o cluster/
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
@@ -51,6 +54,8 @@ A project file lists jobs; paths are relative to it:
     - output: crds
       crd: [crds/]
       k8s_module: k8s
+      module_version: "2.1.0"        # optional, as --module-version
+      include_unserved: false        # optional, as --include-unserved
     - output: cluster
       cluster: {context: prod, groups: [apps, cert-manager.io]}
 """
@@ -75,7 +80,7 @@ examples:
       (made by `openapi-tool gen --spec swagger.json -o k8s/`); `kcl run kcl/web.k`
       prints web.yaml's documents again
   openapi-tool convert web.yaml certs.yaml -o kcl/ --schemas k8s/ --schemas crds/
-      CRD kinds typed with a module made by `openapi-tool gen --crd ... --k8s-module k8s/`
+      CRD kinds typed with a module made by `openapi-tool gen --crd ...` (with or without --k8s-module)
   kubectl get deploy -o yaml | openapi-tool convert - -o kcl/ --schemas k8s/
       standard input, written as kcl/stdin.k
   openapi-tool convert deploy/ -o kcl/ --schemas k8s/ --layout resource --verify
@@ -119,6 +124,9 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
                         help="with --from-cluster: only this API group (core for the legacy group); repeatable")
     parser.add_argument("--validate", action="store_true",
                         help="check inputs with openapi-spec-validator first (takes seconds on the full API)")
+    parser.add_argument("--include-unserved", action="store_true",
+                        help="also generate CRD versions marked `served: false` (left out and listed by default, "
+                        "since the API server refuses their apiVersion)")
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -151,7 +159,11 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--name", help="module name in kcl.mod (default: `k8s` for specs, else the output directory name)")
     gen.add_argument("--templates", metavar="DIR", help="directory of Jinja2 templates overriding the bundled ones")
     gen.add_argument("--k8s-module", metavar="DIR",
-                     help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of a bundled copy")
+                     help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of "
+                     "the bundled copy in vendor/k8s/")
+    gen.add_argument("--module-version", metavar="VERSION",
+                     help="version in kcl.mod, such as 1.31.2 (default: a cluster's server version, else a real "
+                     "`info.version` of the specs, else 0.0.1)")
     _add_run_options(gen)
 
     regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
@@ -226,6 +238,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         name=args.name,
         templates=Path(args.templates) if args.templates else None,
         k8s_module=Path(args.k8s_module) if args.k8s_module else None,
+        module_version=args.module_version,
+        include_unserved=args.include_unserved,
     )
     return _run_jobs([job], args, reporter)
 
@@ -290,7 +304,7 @@ def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
 
     _validate(args)
     inputs = read_inputs(args.crd, args.spec, _cluster(args))
-    print(build_model_from(inputs.crds, inputs.specs, reporter.warn).to_json())
+    print(build_model_from(inputs.crds, inputs.specs, reporter.warn, args.include_unserved).to_json())
     return 0
 
 

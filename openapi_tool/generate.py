@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -23,6 +23,7 @@ from openapi_tool.resources import data_dir
 from openapi_tool.staging import remove_stale
 from openapi_tool.regen.changes import Change, compare
 from openapi_tool.regen.project import Job
+from openapi_tool.versions import module_version
 
 TEMPLATES = ("schema.k.j2", "kcl.mod.j2")
 
@@ -59,8 +60,14 @@ def template_digest(templates: Path | None) -> str:
     return digest.hexdigest()
 
 
-def _options_record(options: Options) -> dict[str, Any]:
-    return {"module_name": options.module_name, "k8s_module": options.k8s_module}
+def _options_record(options: Options, include_unserved: bool) -> dict[str, Any]:
+    """The options the lock records (the module version as given, not as found in the inputs)."""
+    record: dict[str, Any] = {"module_name": options.module_name, "k8s_module": options.k8s_module}
+    if options.module_version is not None:
+        record["module_version"] = options.module_version
+    if include_unserved:
+        record["include_unserved"] = True
+    return record
 
 
 def _fingerprint(job: Job, options: Options) -> dict[str, Any] | None:
@@ -74,7 +81,7 @@ def _fingerprint(job: Job, options: Options) -> dict[str, Any] | None:
         "tool": f"openapi-tool {__version__}",
         "sources": dict(sorted(sources.items())),
         "templates": template_digest(options.templates),
-        "options": _options_record(options),
+        "options": _options_record(options, job.include_unserved),
     }
 
 
@@ -101,20 +108,26 @@ def plan(
     options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    include_unserved: bool = False,
 ) -> Plan:
-    """Build the model of `inputs` (whose documents it then drops) and render it."""
+    """Build the model of `inputs` (whose documents it then drops) and render it.
+
+    The module's version is the one given, else the cluster's (`v1.31.2` -> `1.31.2`),
+    else a real `info.version` of the specs, else the default.
+    """
     from openapi_tool.kcl.render import render_module
     from openapi_tool.regen.surface import surface
     from openapi_tool.sources.build import build_model_from
 
-    model = build_model_from(inputs.crds, inputs.specs, warn)
+    model = build_model_from(inputs.crds, inputs.specs, warn, include_unserved)
     inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
-    module = render_module(model, options, warn, progress)
+    found_version = options.module_version or module_version(inputs.server_version) or model.version
+    module = render_module(model, replace(options, module_version=found_version), warn, progress)
     lock: dict[str, Any] = {
         "tool": f"openapi-tool {__version__}",
         "sources": dict(sorted(inputs.digests.items())),
         "templates": template_digest(options.templates),
-        "options": _options_record(options),
+        "options": _options_record(options, include_unserved),
         "resources": module.resources,
         "surface": surface(model),
     }
@@ -163,16 +176,21 @@ class Outcome:
 
 
 def options_for(job: Job) -> Options:
-    """Render options of a job: module name, templates, and the k8s module as a relative path."""
+    """Render options of a job: module name and version, templates, and the k8s module as a relative path."""
     if job.templates is not None and not job.templates.is_dir():
         raise UsageError(f"templates {job.templates}: not a directory")
+    version = None
+    if job.module_version is not None:
+        version = module_version(job.module_version)
+        if version is None:
+            raise UsageError(f"module version {job.module_version!r}: not a semantic version such as 1.31.2")
     k8s_module = None
     if job.k8s_module is not None:
         if not (job.k8s_module / "kcl.mod").is_file():
             raise UsageError(f"k8s module {job.k8s_module}: no kcl.mod there")
         k8s_module = Path(os.path.relpath(job.k8s_module.resolve(), job.output.resolve())).as_posix()
     name = job.name or ("k8s" if (job.spec or job.cluster) and not job.crd else identifier(job.output.resolve().name, "module"))
-    return Options(module_name=name, templates=job.templates, k8s_module=k8s_module)
+    return Options(module_name=name, templates=job.templates, k8s_module=k8s_module, module_version=version)
 
 
 def run_job(
@@ -203,9 +221,10 @@ def run_job(
     from openapi_tool.report import report_data
 
     inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
-    plan_ = plan(inputs, options, warn, progress)
-    data = report_data(plan_.module, changes(plan_, job.output))
-    plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []}}
+    plan_ = plan(inputs, options, warn, progress, job.include_unserved)
+    data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved)
+    plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []},
+                             "unserved": data["unserved"]}
     if check:
         return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
     return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output, force))

@@ -209,10 +209,22 @@ class Schema:
 
 
 @dataclass(frozen=True)
+class UnservedVersion:
+    """A CRD version the API server does not serve (`served: false`)."""
+
+    gvk: GroupVersionKind
+    source: Source
+
+
+@dataclass(frozen=True)
 class Model:
     """Everything generated from one run's inputs: schemas by key, in a stable order."""
 
     schemas: tuple[Schema, ...]
+    unserved: tuple[UnservedVersion, ...] = ()
+    """CRD versions with `served: false` that were left out."""
+    version: str | None = None
+    """The real version the input specs name (`info.version`), if any."""
 
     def by_key(self) -> dict[str, Schema]:
         return {s.key: s for s in self.schemas}

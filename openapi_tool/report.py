@@ -1,4 +1,5 @@
-"""The run report: what changed since the last run, and which constraints are not checks.
+"""The run report: what changed since the last run, which constraints are not checks, and
+which CRD versions were left out because the API server does not serve them.
 
 Written as markdown (`--report`, ready for a pull request body) and JSON (`--report-json`).
 """
@@ -11,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.model import UnservedVersion
     from openapi_tool.regen.changes import Change
 
 
-def report_data(module: "RenderedModule", changes: "list[Change] | None" = None) -> dict[str, Any]:
+def report_data(
+    module: "RenderedModule", changes: "list[Change] | None" = None, unserved: "tuple[UnservedVersion, ...]" = ()
+) -> dict[str, Any]:
     skipped = [{"where": s.where, "rule": s.rule, "reason": s.reason} for s in module.skipped]
     cel_kept = sum(1 for s in module.skipped if s.rule.startswith("rule "))
     data: dict[str, Any] = {
@@ -24,7 +28,8 @@ def report_data(module: "RenderedModule", changes: "list[Change] | None" = None)
             "cel_rules": module.cel_rules,
             "cel_rules_translated": module.cel_rules - cel_kept,
             "not_checked": skipped,
-        }
+        },
+        "unserved": [{"api_version": u.gvk.api_version, "kind": u.gvk.kind, "source": str(u.source)} for u in unserved],
     }
     if changes is not None:
         data["changes"] = {
@@ -41,6 +46,8 @@ def summary_line(data: dict[str, Any]) -> str:
         f"checks: {checks['written']} written, {checks['kept_as_comments']} constraints kept as comments; "
         f"CEL rules translated {checks['cel_rules_translated']}/{checks['cel_rules']}"
     )
+    if data.get("unserved"):
+        line += f"; {len(data['unserved'])} unserved CRD versions left out"
     if "changes" in data:
         line += f"; changes: {data['changes']['total']} ({data['changes']['breaking']} breaking)"
     return line
@@ -78,6 +85,11 @@ def _output_markdown(data: dict[str, Any]) -> list[str]:
             lines += _table(["impact", "change", "where", "detail"], rows)
         else:
             lines += ["No change in the API surface.", ""]
+    unserved = data.get("unserved")
+    if unserved:
+        lines += ["### CRD versions left out (`served: false`)", "",
+                  "The API server refuses these apiVersions; `--include-unserved` generates them.", ""]
+        lines += _table(["apiVersion", "kind", "source"], [[f"`{u['api_version']}`", u["kind"], f"`{u['source']}`"] for u in unserved])
     skipped = data["checks"]["not_checked"]
     if skipped:
         lines += ["### Constraints kept as comments", ""]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+
+from openapi_tool.versions import DEFAULT_MODULE_VERSION, module_version
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -18,3 +22,11 @@ def data_dir(name: str) -> Path:
 def bundled_meta_spec() -> Path:
     """Our own swagger of the apimachinery meta/v1 types that type `metadata` in CRDs."""
     return data_dir("specs") / "k8s" / "meta-v1.json"
+
+
+@cache
+def bundled_meta_version() -> str:
+    """The Kubernetes version the bundled meta/v1 types come from (`v1.35.0` -> `1.35.0`):
+    the version of the `k8s` module a CRD module carries under `vendor/k8s/`."""
+    info = json.loads(bundled_meta_spec().read_text(encoding="utf-8")).get("info", {})
+    return module_version(info.get("version")) or DEFAULT_MODULE_VERSION

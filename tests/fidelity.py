@@ -52,6 +52,8 @@ from typing import Any
 
 import yaml
 
+from openapi_tool.verify import external_packages
+
 try:  # the C loader is ten times faster on the multi-megabyte CRDs
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
@@ -1215,7 +1217,7 @@ def generate(docs: list[Any], out: Path) -> GeneratedModule:
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
         try:
-            status = main(["gen", "-q", "--crd", str(source), "-o", str(out), "--report-json", str(report)])
+            status = main(["gen", "-q", "--crd", str(source), "-o", str(out), "--report-json", str(report), "--include-unserved"])
         except SystemExit as exit_:
             status = exit_.code or 1
         except Exception as error:  # a generator crash is a finding, not a harness failure
@@ -1291,6 +1293,7 @@ class KclRunner:
         self.kcl = kcl
         self.api = kcl.API()
         self.root = trimmed_module(module, import_path, work)
+        self.external = external_packages(self.api, self.root)  # the vendored k8s module
         package, _, self.schema = import_path.rpartition(".")
         self.package = package
         self.main = self.root / "_fidelity_main.k"
@@ -1313,7 +1316,8 @@ class KclRunner:
                 lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({_kcl_string(json.dumps(instances[index]))})")
             self.main.write_text("\n".join(lines) + "\n", encoding="utf-8")
             self.runs += 1
-            args = self.kcl.ExecProgramArgs(k_filename_list=[str(self.main)], work_dir=str(self.root), disable_yaml_result=True)
+            args = self.kcl.ExecProgramArgs(k_filename_list=[str(self.main)], work_dir=str(self.root), disable_yaml_result=True,
+                                            external_pkgs=self.external)
             started = time.perf_counter()
             try:
                 result = self.api.exec_program(args)

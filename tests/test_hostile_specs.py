@@ -32,8 +32,8 @@ from .hostile import (
 FIXED = {"apiVersion", "kind", "metadata", "choice", "matched", "loose", "labels", "link"}
 """Properties every hostile definition has besides its hostile ones."""
 
-BUNDLED_META = "k8s/apimachinery/pkg/apis/meta/v1/"
-"""Where CRD modules carry their copy of ObjectMeta."""
+BUNDLED_META = "vendor/k8s/"
+"""Where CRD modules carry their copy of ObjectMeta (a module of its own)."""
 
 definition_names = names | st.lists(names, min_size=2, max_size=4).map(".".join) | names.map("io.k8s.api.{}.v1.Thing".format)
 gvk_parts = st.tuples(names | st.just(""), names, names)

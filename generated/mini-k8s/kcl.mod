@@ -1,3 +1,3 @@
 [package]
 name = "mini_k8s"
-version = "0.0.1"
+version = "1.35.0"

@@ -1,3 +1,6 @@
 [package]
 name = "widgets"
 version = "0.0.1"
+
+[dependencies]
+k8s = { path = "vendor/k8s" }

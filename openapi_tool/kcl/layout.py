@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from openapi_tool.kcl.names import package_part, schema_name, snake_case
+from openapi_tool.kcl.options import EXTERNAL_PACKAGE, is_bundled
 from openapi_tool.kcl.types import referenced_keys
 from openapi_tool.model import Model
 
@@ -89,10 +90,13 @@ def _reachable(start: Package, imports: dict[Package, set[Package]]) -> set[Pack
 def place_schemas(model: Model) -> dict[str, Placement]:
     """A placement for every schema key, stable for the same model."""
     homes = _cycle_homes(model)
+    bundled = {s.package for s in model.schemas if is_bundled(s.key)}
     packages: dict[tuple[str, ...], tuple[str, ...]] = {}
     taken_dirs: set[str] = set()
     for ir_package in sorted({homes.get(s.package, s.package) for s in model.schemas}):
         parts = _bounded(tuple(package_part(p) for p in ir_package)) or ("models",)
+        if bundled and ir_package not in bundled and parts[0] == EXTERNAL_PACKAGE:
+            parts = (EXTERNAL_PACKAGE + "_", *parts[1:])  # `k8s` names the dependency that holds the bundled types
         unique_path = _unique("/".join(parts), taken_dirs)
         packages[ir_package] = tuple(unique_path.split("/"))
     placements: dict[str, Placement] = {}

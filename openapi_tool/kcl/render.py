@@ -12,13 +12,14 @@ from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.layout import Placement, place_schemas
-from openapi_tool.kcl.options import EXTERNAL_PACKAGE, Options
+from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
 from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
-from openapi_tool.resources import data_dir
+from openapi_tool.resources import bundled_meta_version, data_dir
+from openapi_tool.versions import DEFAULT_MODULE_VERSION
 
 @dataclass(frozen=True)
 class RenderedModule:
@@ -91,22 +92,33 @@ def render_module(
     patterns.prime(all_patterns(model))
     checks, skipped = 0, []
     schema_template = env.get_template("schema.k.j2")
+    mod_template = env.get_template("kcl.mod.j2")
     files: dict[str, str] = {}
     resources: dict[str, str] = {}
+    vendored = False
     for count, schema in enumerate(model.schemas, 1):
         progress(count, len(model.schemas), "rendering schemas")
         placement = placements[schema.key]
-        if options.k8s_module and placement.package[0] == EXTERNAL_PACKAGE:
-            continue
+        directory = placement.package
+        if is_bundled(schema.key):
+            if options.k8s_module:
+                continue
+            directory, vendored = (VENDOR_DIR, *placement.package), True
         if schema.gvk is not None:
             resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
         view, schema_checks_ = _file_view(schema, placement, placements, package_names[placement.package], schemas, patterns, warn)
         checks += schema_checks_.translated
         skipped += schema_checks_.skipped
-        files["/".join(placement.package + (placement.file,))] = schema_template.render(file=view, version=__version__)
-    files["kcl.mod"] = env.get_template("kcl.mod.j2").render(
+        files["/".join(directory + (placement.file,))] = schema_template.render(file=view, version=__version__)
+    k8s_path = options.k8s_module or (f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}" if vendored else None)
+    if vendored:
+        files[f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}/kcl.mod"] = mod_template.render(
+            name=string_literal(EXTERNAL_PACKAGE), version=string_literal(bundled_meta_version()), k8s_path=None
+        )
+    files["kcl.mod"] = mod_template.render(
         name=string_literal(options.module_name),
-        k8s_path=string_literal(options.k8s_module) if options.k8s_module else None,
+        version=string_literal(options.module_version or DEFAULT_MODULE_VERSION),
+        k8s_path=string_literal(k8s_path) if k8s_path else None,
     )
     cel_rules = sum(len(c.validations) for c in all_constraints(model))
     return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules)

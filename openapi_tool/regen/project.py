@@ -6,6 +6,8 @@
       - output: crds
         crd: [crds/]
         k8s_module: k8s
+        include_unserved: false          # CRD versions with `served: false` (default: left out)
+        module_version: "2.1.0"          # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
       - output: cluster
         cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
 """
@@ -20,7 +22,7 @@ from openapi_tool.errors import InputError
 from openapi_tool.loader import read_documents
 from openapi_tool.sources.cluster import ClusterSource
 
-_JOB_KEYS = {"output", "crd", "spec", "cluster", "name", "templates", "k8s_module"}
+_JOB_KEYS = {"output", "crd", "spec", "cluster", "name", "templates", "k8s_module", "module_version", "include_unserved"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Job:
     name: str | None = None
     templates: Path | None = None
     k8s_module: Path | None = None
+    module_version: str | None = None
+    include_unserved: bool = False
     label: str = field(default="", compare=False)
 
 
@@ -58,6 +62,19 @@ def _cluster(value: Any, base: Path, where: str, file: str) -> ClusterSource:
         context=value.get("context"),
         groups=tuple(str(g) for g in groups),
     )
+
+
+def _module_version(value: Any, where: str, file: str) -> str | None:
+    """A version as written (YAML reads `1.31` as a number, so numbers are refused)."""
+    if value is None or isinstance(value, str):
+        return value
+    raise InputError(file, where, "`module_version` must be a string such as \"1.31.2\" (quote it)")
+
+
+def _flag(value: Any, where: str, file: str) -> bool:
+    if not isinstance(value, bool):
+        raise InputError(file, where, "expected true or false")
+    return value
 
 
 def load_project(path: str) -> list[Job]:
@@ -86,6 +103,8 @@ def load_project(path: str) -> list[Job]:
                 name=item.get("name"),
                 templates=base / item["templates"] if item.get("templates") else None,
                 k8s_module=base / item["k8s_module"] if item.get("k8s_module") else None,
+                module_version=_module_version(item.get("module_version"), where + "/module_version", path),
+                include_unserved=_flag(item.get("include_unserved", False), where + "/include_unserved", path),
                 label=f"{path}:{where}",
             )
         )

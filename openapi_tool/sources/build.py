@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from dataclasses import replace
+from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document, read_documents
-from openapi_tool.model import Model, Ref
+from openapi_tool.model import Model, Ref, UnservedVersion
 from openapi_tool.resources import bundled_meta_spec
 from openapi_tool.sources.builder import ModelBuilder
 from openapi_tool.sources.crd import add_crds
@@ -14,6 +15,7 @@ from openapi_tool.sources.definitions import DefinitionSet
 from openapi_tool.sources.jsonschema import add_jsonschema_bundle, is_jsonschema_bundle
 from openapi_tool.sources.openapi3 import add_openapi3, is_openapi3
 from openapi_tool.sources.swagger import add_swagger, is_swagger
+from openapi_tool.versions import module_version
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 BUNDLED_PACKAGE = "k8s"
@@ -36,23 +38,49 @@ def build_model(crd_paths: list[str], spec_paths: list[str], warn: Callable[[str
     return build_model_from(crds, read_documents(spec_paths) if spec_paths else None, warn)
 
 
+def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str | None:
+    """The real version the specs' `info.version` names (the Kubernetes ones say
+    `unversioned`); None when none does or they disagree."""
+    found: dict[str, str] = {}
+    for document in documents:
+        info: Any = document.data.get("info") if isinstance(document.data, dict) else None
+        version = module_version(info.get("version")) if isinstance(info, dict) else None
+        if version is not None:
+            found.setdefault(version, document.label)
+    if len(found) > 1:
+        warn(f"the specs name different versions ({', '.join(f'{v} in {f}' for v, f in sorted(found.items()))}); "
+             "the module keeps the default version (set one with --module-version)")
+        return None
+    return next(iter(found), None)
+
+
 def build_model_from(
     crd_documents: Iterable[Document] | None,
     spec_documents: Iterable[Document] | None,
     warn: Callable[[str], None],
+    include_unserved: bool = False,
 ) -> Model:
-    """One model of everything the CRD and spec documents define (None: no such input)."""
+    """One model of everything the CRD and spec documents define (None: no such input).
+    CRD versions with `served: false` are left out (and listed) unless `include_unserved`."""
     builder = ModelBuilder()
+    unserved: list[UnservedVersion] = []
+    version = None
     if crd_documents is not None:
         meta = DefinitionSet(package_prefix=(BUNDLED_PACKAGE,), key_prefix=BUNDLED_PACKAGE + ":")
         meta.add(next(read_documents([str(bundled_meta_spec())])), "definitions")
         meta.build(builder, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
         crd_documents = list(crd_documents)
-        if not add_crds(crd_documents, builder, warn):
+        added = add_crds(crd_documents, builder, warn, include_unserved)
+        unserved = added.unserved
+        if not added.count:
             files = sorted({d.file for d in crd_documents}) or ["--crd"]
-            raise InputError(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), "", "no CustomResourceDefinition found")
+            problem = ("every CRD version is `served: false` (--include-unserved generates them)" if unserved
+                       else "no CustomResourceDefinition found")
+            raise InputError(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), "", problem)
     if spec_documents is not None:
+        spec_documents = list(spec_documents)
+        version = _spec_version(spec_documents, warn)
         definitions = DefinitionSet()
         for document in spec_documents:
             kind = spec_kind(document)
@@ -64,4 +92,4 @@ def build_model_from(
             else:
                 add_jsonschema_bundle(document, definitions)
         definitions.build(builder)
-    return builder.model()
+    return replace(builder.model(), unserved=tuple(unserved), version=version)

@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document
-from openapi_tool.model import GroupVersionKind
+from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
 from openapi_tool.sources.builder import ModelBuilder, Place
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
@@ -24,6 +24,10 @@ class CrdVersion:
     place: Place
     preserve_unknown: bool = False
     """apiextensions v1beta1 keeps unknown fields unless `spec.preserveUnknownFields: false`."""
+    served: bool = True
+    """False for `served: false`: the API server refuses this apiVersion."""
+    entry: str = ""
+    """JSON pointer of the version's entry in `spec.versions`."""
 
 
 def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> Any:
@@ -67,7 +71,7 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         raise InputError(label, f"{base}/spec/versions", "CRD `spec.versions` must be a non-empty list")
     number = document.index + 1 if document.in_stream else None
     for index, version in enumerate(versions):
-        pointer = f"{base}/spec/versions/{index}"
+        pointer = entry = f"{base}/spec/versions/{index}"
         if not isinstance(version, dict) or not version.get("name"):
             raise InputError(label, pointer, "a CRD version needs a `name`")
         schema = _get(version, "schema/openAPIV3Schema", label, pointer, required=False)
@@ -82,14 +86,31 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
             raise InputError(label, pointer, "openAPIV3Schema must be a mapping")
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
         preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
-        yield CrdVersion(gvk, schema, Place(document.file, pointer, (group, gvk.version), kind_name, number), preserve)
+        place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
+        yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False, entry=entry)
 
 
-def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None]) -> int:
-    """Add a resource schema for every version of every CRD; returns how many."""
+@dataclass
+class AddedCrds:
+    """What `add_crds` did: how many resource schemas, and the versions left out as unserved."""
+
+    count: int
+    unserved: list[UnservedVersion]
+
+
+def add_crds(
+    documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None], include_unserved: bool = False
+) -> AddedCrds:
+    """Add a resource schema for every served version of every CRD (every version with
+    `include_unserved`)."""
     seen: dict[GroupVersionKind, CrdVersion] = {}
+    unserved: dict[GroupVersionKind, UnservedVersion] = {}
     for document in documents:
         for version in crd_versions(document, warn):
+            if not version.served and not include_unserved:
+                source = Source(version.place.file, version.entry + "/served", version.place.document)
+                unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
+                continue
             first = seen.get(version.gvk)
             if first is None:
                 seen[version.gvk] = version
@@ -110,7 +131,11 @@ def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callabl
             builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
         finally:
             builder.preserve_all = False
-    return len(seen)
+    left_out = [u for gvk, u in unserved.items() if gvk not in seen]
+    for item in left_out:
+        warn(f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
+             "left out (--include-unserved keeps it)")
+    return AddedCrds(len(seen), left_out)
 
 
 def _key(gvk: GroupVersionKind) -> str:

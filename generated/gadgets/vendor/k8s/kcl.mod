@@ -1,0 +1,3 @@
+[package]
+name = "k8s"
+version = "1.35.0"
