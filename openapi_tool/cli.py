@@ -11,6 +11,7 @@ from typing import Callable, Sequence
 
 from openapi_tool import __version__
 from openapi_tool.errors import InputError, UsageError
+from openapi_tool.sources.crd import PREFER_RULES
 
 GEN_EXAMPLES = """\
 examples:
@@ -26,6 +27,10 @@ examples:
       OpenAPI 3 group documents as the API server serves them; refs resolve across them
   openapi-tool gen --crd crds/ --k8s-module ../k8s -o out/
       CRD modules that import ObjectMeta from a generated k8s module instead of a bundled copy
+  openapi-tool gen --crd gateway-api/ --exclude experimental -o gateway/
+      a release folder whose standard/ and experimental/ define the same kinds differently:
+      leave a channel out, or keep both and pick per kind with --prefer first|last
+      (files of a directory are read sorted by path: last picks standard/ here)
   openapi-tool gen --from-cluster --context prod -o cluster/
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
@@ -114,6 +119,14 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="with --from-cluster: kubeconfig context (default: the current one)")
     parser.add_argument("--group", action="append", default=[], metavar="GROUP",
                         help="with --from-cluster: only this API group (core for the legacy group); repeatable")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out files below a --crd/--spec directory whose path relative to it, or a folder "
+                             "on that path, matches GLOB (`*` also matches /): --exclude experimental; repeatable")
+    parser.add_argument("--prefer", choices=PREFER_RULES,
+                        help="when a kind is defined with different schemas in several files (a release folder with "
+                             "two channels), use the first or the last definition in reading order (--crd paths in "
+                             "the order given, files of a directory sorted by path) instead of stopping; the summary "
+                             "and --report name the definition used")
     parser.add_argument("--validate", action="store_true",
                         help="check inputs with openapi-spec-validator first (takes seconds on the full API)")
 
@@ -200,7 +213,7 @@ def _validate(args: argparse.Namespace) -> None:
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
-        findings = validate_inputs(args.crd, args.spec)
+        findings = validate_inputs(args.crd, args.spec, tuple(args.exclude))
         for finding in findings[:-1]:
             print(f"error: {finding}", file=sys.stderr)
         if findings:
@@ -219,6 +232,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         name=args.name,
         templates=Path(args.templates) if args.templates else None,
         k8s_module=Path(args.k8s_module) if args.k8s_module else None,
+        exclude=tuple(args.exclude),
+        prefer=args.prefer,
     )
     return _run_jobs([job], args, reporter)
 
@@ -232,7 +247,7 @@ def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:
 def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     """Run every job; with --check, write nothing and exit 1 when any output is out of date."""
     from openapi_tool.generate import run_job
-    from openapi_tool.report import merge_reports, summary_line, write_reports
+    from openapi_tool.report import merge_reports, pick_lines, summary_line, write_reports
 
     need_report = bool(args.report or args.report_json)
     outcomes = [run_job(job, args.check, reporter.warn, reporter.progress, need_report) for job in jobs]
@@ -249,6 +264,8 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
                 f"{len(written.unchanged)} unchanged, {len(written.removed)} removed; {summary_line(outcome.report)}",
                 file=sys.stderr,
             )
+            for line in pick_lines(outcome.report):
+                print(f"  {line}", file=sys.stderr)
     return 1 if stale else 0
 
 
@@ -274,11 +291,16 @@ def _print_drift(outcome) -> None:
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.inputs import read_inputs
+    from openapi_tool.report import pick_lines
     from openapi_tool.sources.build import build_model_from
 
     _validate(args)
-    inputs = read_inputs(args.crd, args.spec, _cluster(args))
-    print(build_model_from(inputs.crds, inputs.specs, reporter.warn).to_json())
+    inputs = read_inputs(args.crd, args.spec, _cluster(args), tuple(args.exclude))
+    picks: list = []
+    model = build_model_from(inputs.crds, inputs.specs, reporter.warn, args.prefer, picks)
+    for line in pick_lines({"picked": [p.to_data() for p in picks]}):
+        reporter.warn(line)
+    print(model.to_json())
     return 0
 
 

@@ -9,7 +9,7 @@ from openapi_tool.loader import Document, read_documents
 from openapi_tool.model import Model, Ref
 from openapi_tool.resources import bundled_meta_spec
 from openapi_tool.sources.builder import ModelBuilder
-from openapi_tool.sources.crd import add_crds
+from openapi_tool.sources.crd import Pick, add_crds
 from openapi_tool.sources.definitions import DefinitionSet
 from openapi_tool.sources.jsonschema import add_jsonschema_bundle, is_jsonschema_bundle
 from openapi_tool.sources.openapi3 import add_openapi3, is_openapi3
@@ -40,8 +40,13 @@ def build_model_from(
     crd_documents: Iterable[Document] | None,
     spec_documents: Iterable[Document] | None,
     warn: Callable[[str], None],
+    prefer: str | None = None,
+    picks: list[Pick] | None = None,
 ) -> Model:
-    """One model of everything the CRD and spec documents define (None: no such input)."""
+    """One model of everything the CRD and spec documents define (None: no such input).
+
+    `prefer` picks one definition of a CRD kind defined differently in several files (see
+    `add_crds`); the picks made are appended to `picks`."""
     builder = ModelBuilder()
     if crd_documents is not None:
         meta = DefinitionSet(package_prefix=(BUNDLED_PACKAGE,), key_prefix=BUNDLED_PACKAGE + ":")
@@ -49,7 +54,10 @@ def build_model_from(
         meta.build(builder, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
         crd_documents = list(crd_documents)
-        if not add_crds(crd_documents, builder, warn):
+        added, made = add_crds(crd_documents, builder, warn, prefer)
+        if picks is not None:
+            picks.extend(made)
+        if not added:
             files = sorted({d.file for d in crd_documents}) or ["--crd"]
             raise InputError(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), "", "no CustomResourceDefinition found")
     if spec_documents is not None:

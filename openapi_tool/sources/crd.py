@@ -85,32 +85,65 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         yield CrdVersion(gvk, schema, Place(document.file, pointer, (group, gvk.version), kind_name, number), preserve)
 
 
-def add_crds(documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None]) -> int:
-    """Add a resource schema for every version of every CRD; returns how many."""
-    seen: dict[GroupVersionKind, CrdVersion] = {}
+PREFER_RULES = ("first", "last")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A kind defined with different schemas in several files, and the definition used."""
+
+    api_version: str
+    kind: str
+    rule: str
+    used: str
+    over: tuple[str, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {"api_version": self.api_version, "kind": self.kind, "rule": self.rule, "used": self.used, "over": list(self.over)}
+
+
+def add_crds(
+    documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None], prefer: str | None = None
+) -> tuple[int, list[Pick]]:
+    """Add a resource schema for every version of every CRD.
+
+    A kind defined with different schemas in two files is an error, unless `prefer` names
+    the definition to use: the `first` or `last` in reading order (inputs in the order
+    given, the files of a directory sorted by path). Returns how many resource schemas it
+    added, and the picks it made."""
+    seen: dict[GroupVersionKind, list[CrdVersion]] = {}
     for document in documents:
         for version in crd_versions(document, warn):
-            first = seen.get(version.gvk)
-            if first is None:
-                seen[version.gvk] = version
-            elif first.place.label == version.place.label:
+            definitions = seen.setdefault(version.gvk, [])
+            if any(d.place.label == version.place.label for d in definitions):
                 raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
-            elif (first.schema, first.preserve_unknown) != (version.schema, version.preserve_unknown):
+            if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
+                continue
+            if definitions and prefer is None:
                 raise InputError(
                     version.place.label,
                     version.place.pointer,
                     f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
-                    f"{first.place.label}; give only one of the two files",
+                    f"{definitions[0].place.label}; give only one of the two files, leave one out with "
+                    "--exclude GLOB, or pick one per kind with --prefer first|last",
                 )
-    for version in seen.values():  # kinds claim their names before any lifted schema does
+            definitions.append(version)
+    picks = []
+    chosen: dict[GroupVersionKind, CrdVersion] = {}
+    for gvk, definitions in seen.items():
+        chosen[gvk] = definitions[-1] if prefer == "last" else definitions[0]
+        if len(definitions) > 1:
+            others = tuple(d.place.label for d in definitions if d is not chosen[gvk])
+            picks.append(Pick(gvk.api_version, gvk.kind, str(prefer), chosen[gvk].place.label, others))
+    for version in chosen.values():  # kinds claim their names before any lifted schema does
         builder.reserve(version.place.package, version.place.name, _key(version.gvk))
-    for version in seen.values():
+    for version in chosen.values():
         builder.preserve_all = version.preserve_unknown
         try:
             builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
         finally:
             builder.preserve_all = False
-    return len(seen)
+    return len(chosen), picks
 
 
 def _key(gvk: GroupVersionKind) -> str:
