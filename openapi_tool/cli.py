@@ -55,6 +55,9 @@ A project file lists jobs; paths are relative to it:
       k8s_module: k8s
     - output: cluster
       cluster: {context: prod, groups: [apps, cert-manager.io]}
+    - output: gateway
+      crd: [gateway-api/]
+      exclude: [experimental]          # as gen --exclude; or prefer: first|last
 """
 
 IR_EXAMPLES = """\
