@@ -195,7 +195,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="one .k per input file (default) or one per resource, under a directory per input file")
     convert.add_argument("--name", help="module name in DIR/kcl.mod (default: the directory name)")
     convert.add_argument("--verify", action="store_true",
-                         help="run every written file with kcl-lib and report the first difference from the input")
+                         help="run every written file with kcl-lib and report the first difference from the input, "
+                              "reading the output as kcl-lib returns it and as `kcl run` prints it (with a final line break)")
     convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
     return parser
 
@@ -343,7 +344,7 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     for failure in failures:
         print(f"verify: {failure}", file=sys.stderr)
     total = len(conversion.expected)
-    print(f"verified {total - len(failures)}/{total} files: kcl run gives back their manifests", file=sys.stderr)
+    print(f"verified {total - len(failures)}/{total} files: kcl-lib and kcl run give back their manifests", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -252,7 +252,7 @@ def test_cli_verify_and_summary(schemas: list[str], tmp_path: Path, capsys: pyte
     out = tmp_path / "out"
     code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "--verify"] + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0, err
-    assert "verified 9/9 files: kcl run gives back their manifests" in err
+    assert "verified 9/9 files: kcl-lib and kcl run give back their manifests" in err
     assert "22 documents; their resources: 12 typed, 5 plain as their schema rejects or changes them, 3 plain with no schema;" in err
     code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "-q"] + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0 and err == ""
