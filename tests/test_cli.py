@@ -285,3 +285,10 @@ def test_crd_module_can_depend_on_a_generated_k8s_module(tmp_path: Path) -> None
     assert 'k8s = { path = "../k8s" }' in (out / "kcl.mod").read_text()
     assert "import k8s.apimachinery.pkg.apis.meta.v1 as metav1" in (out / "x_io/v1/foo.k").read_text()
     assert [r.error for r in compile_module(out) if r.error] == []
+
+
+def test_cli_offers_the_rules_the_crd_front_end_knows() -> None:
+    from openapi_tool import cli
+    from openapi_tool.sources.crd import PREFER_RULES
+
+    assert cli.PREFER_RULES == PREFER_RULES
