@@ -12,6 +12,9 @@ from typing import Callable, Sequence
 from openapi_tool import __version__
 from openapi_tool.errors import InputError, Interrupted, UsageError, from_os_error
 
+PREFER_RULES = ("first", "last")
+"""As `openapi_tool.sources.crd.PREFER_RULES`, which is not imported here: start-up stays short."""
+
 GEN_EXAMPLES = """\
 examples:
   openapi-tool gen --crd cert-manager.crds.yaml -o out/
@@ -29,6 +32,10 @@ examples:
       copy (by default out/vendor/k8s/, a module `k8s` of its own that a program's k8s replaces)
   openapi-tool gen --crd crds/ --include-unserved --module-version 2.1.0 -o out/
       also the CRD versions marked `served: false`; kcl.mod says version = "2.1.0"
+  openapi-tool gen --crd gateway-api/ --exclude experimental -o gateway/
+      a release folder whose standard/ and experimental/ define the same kinds differently:
+      leave a channel out, or keep both and pick per kind with --prefer first|last
+      (files of a directory are read sorted by path: last picks standard/ here)
   openapi-tool gen --from-cluster --context prod -o cluster/
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
@@ -58,6 +65,9 @@ A project file lists jobs; paths are relative to it:
       include_unserved: false        # optional, as --include-unserved
     - output: cluster
       cluster: {context: prod, groups: [apps, cert-manager.io]}
+    - output: gateway
+      crd: [gateway-api/]
+      exclude: [experimental]          # as gen --exclude; or prefer: first|last
 """
 
 IR_EXAMPLES = """\
@@ -122,6 +132,14 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="with --from-cluster: kubeconfig context (default: the current one)")
     parser.add_argument("--group", action="append", default=[], metavar="GROUP",
                         help="with --from-cluster: only this API group (core for the legacy group); repeatable")
+    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                        help="leave out files below a --crd/--spec directory whose path relative to it, or a folder "
+                             "on that path, matches GLOB (`*` also matches /): --exclude experimental; repeatable")
+    parser.add_argument("--prefer", choices=PREFER_RULES,
+                        help="when a kind is defined with different schemas in several files (a release folder with "
+                             "two channels), use the first or the last definition in reading order (--crd paths in "
+                             "the order given, files of a directory sorted by path) instead of stopping; the summary "
+                             "and --report name the definition used")
     parser.add_argument("--validate", action="store_true",
                         help="check inputs with openapi-spec-validator first (takes seconds on the full API)")
     parser.add_argument("--include-unserved", action="store_true",
@@ -196,7 +214,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="one .k per input file (default) or one per resource, under a directory per input file")
     convert.add_argument("--name", help="module name in DIR/kcl.mod (default: the directory name)")
     convert.add_argument("--verify", action="store_true",
-                         help="run every written file with kcl-lib and report the first difference from the input")
+                         help="run every written file with kcl-lib and report the first difference from the input, "
+                              "reading the output as kcl-lib returns it and as `kcl run` prints it (with a final line break)")
     convert.add_argument("--force", action="store_true",
                          help="replace or remove converted files even when they were edited since the last run (the edits are lost)")
     convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
@@ -219,7 +238,7 @@ def _validate(args: argparse.Namespace) -> None:
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
-        findings = validate_inputs(args.crd, args.spec)
+        findings = validate_inputs(args.crd, args.spec, tuple(args.exclude))
         for finding in findings[:-1]:
             print(f"error: {finding}", file=sys.stderr)
         if findings:
@@ -240,6 +259,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         k8s_module=Path(args.k8s_module) if args.k8s_module else None,
         module_version=args.module_version,
         include_unserved=args.include_unserved,
+        exclude=tuple(args.exclude),
+        prefer=args.prefer,
     )
     return _run_jobs([job], args, reporter)
 
@@ -253,7 +274,7 @@ def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:
 def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     """Run every job; with --check, write nothing and exit 1 when any output is out of date."""
     from openapi_tool.generate import run_job
-    from openapi_tool.report import merge_reports, summary_line, write_reports
+    from openapi_tool.report import merge_reports, pick_lines, summary_line, write_reports
 
     need_report = bool(args.report or args.report_json)
     outcomes: list = []
@@ -275,6 +296,8 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
                 f"{len(written.unchanged)} unchanged, {len(written.removed)} removed; {summary_line(outcome.report)}",
                 file=sys.stderr,
             )
+            for line in pick_lines(outcome.report):
+                print(f"  {line}", file=sys.stderr)
     return 1 if stale else 0
 
 
@@ -300,11 +323,16 @@ def _print_drift(outcome) -> None:
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.inputs import read_inputs
+    from openapi_tool.report import pick_lines
     from openapi_tool.sources.build import build_model_from
 
     _validate(args)
-    inputs = read_inputs(args.crd, args.spec, _cluster(args))
-    print(build_model_from(inputs.crds, inputs.specs, reporter.warn, args.include_unserved).to_json())
+    inputs = read_inputs(args.crd, args.spec, _cluster(args), tuple(args.exclude))
+    picks: list = []
+    model = build_model_from(inputs.crds, inputs.specs, reporter.warn, args.include_unserved, args.prefer, picks)
+    for line in pick_lines({"picked": [p.to_data() for p in picks]}):
+        reporter.warn(line)
+    print(model.to_json())
     return 0
 
 
@@ -346,7 +374,7 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     for failure in failures:
         print(f"verify: {failure}", file=sys.stderr)
     total = len(conversion.expected)
-    print(f"verified {total - len(failures)}/{total} files: kcl run gives back their manifests", file=sys.stderr)
+    print(f"verified {total - len(failures)}/{total} files: kcl-lib and kcl run give back their manifests", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -17,6 +17,7 @@ from openapi_tool.model import Model
 if TYPE_CHECKING:
     from openapi_tool.inputs import Inputs
     from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.sources.crd import Pick
 from openapi_tool.loader import expand_paths
 from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
 from openapi_tool.resources import data_dir
@@ -35,6 +36,8 @@ class Plan:
     model: Model
     module: "RenderedModule"
     lock: dict[str, Any]
+    picks: list["Pick"] = field(default_factory=list)
+    """Kinds defined differently in several inputs, and the definition used."""
 
 
 @dataclass
@@ -70,18 +73,26 @@ def _options_record(options: Options, include_unserved: bool) -> dict[str, Any]:
     return record
 
 
+def _selection(job: Job) -> dict[str, Any] | None:
+    """The input selection options that decide the output; None when none is given."""
+    if not job.exclude and job.prefer is None:
+        return None
+    return {"exclude": list(job.exclude), "prefer": job.prefer}
+
+
 def _fingerprint(job: Job, options: Options) -> dict[str, Any] | None:
     """What decides the output, known without parsing anything; None for sources that
     cannot be hashed cheaply (URLs, standard input, a cluster)."""
     paths = list(job.crd) + list(job.spec)
     if job.cluster is not None or any(p == "-" or p.startswith(("http://", "https://")) for p in paths):
         return None
-    sources = {path: digest(Path(path).read_bytes()) for path in expand_paths(paths)}
+    sources = {path: digest(Path(path).read_bytes()) for path in expand_paths(paths, exclude=job.exclude)}
     return {
         "tool": f"openapi-tool {__version__}",
         "sources": dict(sorted(sources.items())),
         "templates": template_digest(options.templates),
         "options": _options_record(options, job.include_unserved),
+        "selection": _selection(job),
     }
 
 
@@ -109,8 +120,10 @@ def plan(
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
     include_unserved: bool = False,
+    prefer: str | None = None,
 ) -> Plan:
-    """Build the model of `inputs` (whose documents it then drops) and render it.
+    """Build the model of `inputs` (whose documents it then drops) and render it; `prefer`
+    picks one definition of a kind defined differently in several CRD files.
 
     The module's version is the one given, else the cluster's (`v1.31.2` -> `1.31.2`),
     else a real `info.version` of the specs, else the default.
@@ -119,7 +132,8 @@ def plan(
     from openapi_tool.regen.surface import surface
     from openapi_tool.sources.build import build_model_from
 
-    model = build_model_from(inputs.crds, inputs.specs, warn, include_unserved)
+    picks: list[Pick] = []
+    model = build_model_from(inputs.crds, inputs.specs, warn, include_unserved, prefer, picks)
     inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
     found_version = options.module_version or module_version(inputs.server_version) or model.version
     module = render_module(model, replace(options, module_version=found_version), warn, progress)
@@ -133,7 +147,7 @@ def plan(
     }
     if inputs.server_version:
         lock["server_version"] = inputs.server_version
-    return Plan(model, module, lock)
+    return Plan(model, module, lock, picks)
 
 
 def drift(plan_: Plan, output: Path) -> Drift:
@@ -220,11 +234,16 @@ def run_job(
     from openapi_tool.inputs import read_inputs
     from openapi_tool.report import report_data
 
-    inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
-    plan_ = plan(inputs, options, warn, progress, job.include_unserved)
-    data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved)
+    inputs = read_inputs(list(job.crd), list(job.spec), job.cluster, job.exclude)
+    plan_ = plan(inputs, options, warn, progress, job.include_unserved, job.prefer)
+    selection = _selection(job)
+    if selection is not None:
+        plan_.lock["selection"] = selection
+    data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved, plan_.picks)
     plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []},
                              "unserved": data["unserved"]}
+    if "picked" in data:
+        plan_.lock["summary"]["picked"] = data["picked"]
     if check:
         return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
     return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output, force))

@@ -29,10 +29,10 @@ class Inputs:
         self.specs = (self.specs or []) + documents
 
 
-def _read(paths: list[str], digests: dict[str, str]) -> list[Document]:
+def _read(paths: list[str], digests: dict[str, str], exclude: tuple[str, ...]) -> list[Document]:
     """Documents of files, directories, `-` (standard input) and http(s) URLs."""
     urls = [p for p in paths if p.startswith(("https://", "http://"))]
-    documents = read_all([p for p in paths if p not in urls], digests)
+    documents = read_all([p for p in paths if p not in urls], digests, exclude)
     for url in urls:
         raw = _fetch(url)
         digests[url] = hashlib.sha256(raw).hexdigest()
@@ -50,13 +50,16 @@ def _fetch(url: str) -> bytes:
         raise InputError(url, "", f"cannot download: {getattr(error, 'reason', error)}") from None
 
 
-def read_inputs(crd_paths: list[str], spec_paths: list[str], cluster: ClusterSource | None = None) -> Inputs:
-    """Read the named sources, and the cluster when one is given."""
+def read_inputs(
+    crd_paths: list[str], spec_paths: list[str], cluster: ClusterSource | None = None, exclude: tuple[str, ...] = ()
+) -> Inputs:
+    """Read the named sources (below directories, leaving out what the `exclude` globs
+    match), and the cluster when one is given."""
     inputs = Inputs()
     if crd_paths:
-        inputs.add_crd_documents(_read(crd_paths, inputs.digests))
+        inputs.add_crd_documents(_read(crd_paths, inputs.digests, exclude))
     if spec_paths:
-        inputs.add_spec_documents(_read(spec_paths, inputs.digests))
+        inputs.add_spec_documents(_read(spec_paths, inputs.digests, exclude))
     if cluster is not None:
         from openapi_tool.sources.cluster import read_cluster
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import gc
 import hashlib
 import json
@@ -223,15 +224,19 @@ def _parse_decoded(file: str, text: str) -> list[Document]:
         raise InputError(file, "", "invalid YAML: nested too deeply") from None
 
 
-def expand_paths(paths: list[str], suffixes: tuple[str, ...] = YAML_SUFFIXES + JSON_SUFFIXES) -> list[str]:
-    """Files named directly, plus matching files found recursively in directories, sorted."""
+def expand_paths(
+    paths: list[str], suffixes: tuple[str, ...] = YAML_SUFFIXES + JSON_SUFFIXES, exclude: tuple[str, ...] = ()
+) -> list[str]:
+    """Files named directly, plus matching files found recursively in directories, sorted;
+    a file below a directory is left out when its path relative to that directory, or one
+    of the folders on that path, matches a glob of `exclude`."""
     out: list[str] = []
     for path in paths:
         if path == "-":
             out.append(path)
         elif os.path.isdir(path):
-            found = [str(p) for p in Path(path).rglob("*") if p.is_file() and p.name.endswith(suffixes)]
-            out.extend(sorted(found))
+            found = [p for p in Path(path).rglob("*") if p.is_file() and p.name.endswith(suffixes)]
+            out.extend(sorted(str(p) for p in found if not excluded(p.relative_to(path).as_posix(), exclude)))
         elif os.path.exists(path):
             out.append(path)
         else:
@@ -239,22 +244,31 @@ def expand_paths(paths: list[str], suffixes: tuple[str, ...] = YAML_SUFFIXES + J
     return out
 
 
-def read_documents(paths: list[str], digests: dict[str, str] | None = None) -> Iterator[Document]:
-    """Every document of every input path (`-` reads standard input).
+def excluded(relative: str, globs: tuple[str, ...]) -> bool:
+    """Whether a relative path (`experimental/gateway.yaml`), or a folder on it
+    (`experimental`), matches one of `globs` (`*` also matches `/`)."""
+    parts = relative.split("/")
+    candidates = ["/".join(parts[: n + 1]) for n in range(len(parts))]
+    return any(fnmatch.fnmatchcase(c, g.rstrip("/")) for g in globs for c in candidates)
+
+
+def read_documents(paths: list[str], digests: dict[str, str] | None = None, exclude: tuple[str, ...] = ()) -> Iterator[Document]:
+    """Every document of every input path (`-` reads standard input), leaving out what
+    `exclude` matches below directories (see `expand_paths`).
 
     With `digests`, records the SHA-256 of each file read, by its name.
     """
-    return _documents(expand_paths(paths), digests)
+    return _documents(expand_paths(paths, exclude=exclude), digests)
 
 
 PARALLEL_BYTES = 4_000_000
 """Below this many bytes of input files, one process parses them all: a second one costs more than it saves."""
 
 
-def read_all(paths: list[str], digests: dict[str, str] | None = None) -> list[Document]:
+def read_all(paths: list[str], digests: dict[str, str] | None = None, exclude: tuple[str, ...] = ()) -> list[Document]:
     """The documents of `read_documents`, in the same order and with the same errors; a
     large set of files is parsed on two cores (a forked child parses the later files)."""
-    files = expand_paths(paths)
+    files = expand_paths(paths, exclude=exclude)
     split = _split_point(files)
     if split is None:
         return list(_documents(files, digests))

@@ -14,10 +14,14 @@ if TYPE_CHECKING:
     from openapi_tool.kcl.render import RenderedModule
     from openapi_tool.model import UnservedVersion
     from openapi_tool.regen.changes import Change
+    from openapi_tool.sources.crd import Pick
 
 
 def report_data(
-    module: "RenderedModule", changes: "list[Change] | None" = None, unserved: "tuple[UnservedVersion, ...]" = ()
+    module: "RenderedModule",
+    changes: "list[Change] | None" = None,
+    unserved: "tuple[UnservedVersion, ...] | list[UnservedVersion]" = (),
+    picks: "list[Pick] | None" = None,
 ) -> dict[str, Any]:
     skipped = [{"where": s.where, "rule": s.rule, "reason": s.reason} for s in module.skipped]
     cel_kept = sum(1 for s in module.skipped if s.rule.startswith("rule "))
@@ -31,6 +35,8 @@ def report_data(
         },
         "unserved": [{"api_version": u.gvk.api_version, "kind": u.gvk.kind, "source": str(u.source)} for u in unserved],
     }
+    if picks:
+        data["picked"] = [p.to_data() for p in picks]
     if changes is not None:
         data["changes"] = {
             "breaking": sum(1 for c in changes if c.breaking),
@@ -50,7 +56,17 @@ def summary_line(data: dict[str, Any]) -> str:
         line += f"; {len(data['unserved'])} unserved CRD versions left out"
     if "changes" in data:
         line += f"; changes: {data['changes']['total']} ({data['changes']['breaking']} breaking)"
+    if data.get("picked"):
+        line += f"; {len(data['picked'])} apiVersion/kind pairs defined differently in several files, --prefer {data['picked'][0]['rule']} picked one of each"
     return line
+
+
+def pick_lines(data: dict[str, Any]) -> list[str]:
+    """One line per kind defined differently in several files: which definition was used."""
+    return [
+        f"{p['api_version']} {p['kind']}: using {p['used']} (--prefer {p['rule']}; not {', '.join(p['over'])})"
+        for p in data.get("picked", [])
+    ]
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -90,6 +106,10 @@ def _output_markdown(data: dict[str, Any]) -> list[str]:
         lines += ["### CRD versions left out (`served: false`)", "",
                   "The API server refuses these apiVersions; `--include-unserved` generates them.", ""]
         lines += _table(["apiVersion", "kind", "source"], [[f"`{u['api_version']}`", u["kind"], f"`{u['source']}`"] for u in unserved])
+    if data.get("picked"):
+        lines += ["### Kinds defined in several files", ""]
+        rows = [[f"`{p['api_version']} {p['kind']}`", f"`{p['used']}`", ", ".join(f"`{o}`" for o in p["over"]), p["rule"]] for p in data["picked"]]
+        lines += _table(["kind", "definition used", "left out", "rule"], rows)
     skipped = data["checks"]["not_checked"]
     if skipped:
         lines += ["### Constraints kept as comments", ""]

@@ -57,10 +57,10 @@ def _crd_findings(document: Document) -> Iterator[InputError]:
             yield InputError(version.place.label, pointer_join(version.place.pointer, *relative), message)
 
 
-def validate_inputs(crd_paths: list[str], spec_paths: list[str]) -> list[InputError]:
+def validate_inputs(crd_paths: list[str], spec_paths: list[str], exclude: tuple[str, ...] = ()) -> list[InputError]:
     """All findings (at most fifty) over every input document; empty when all are valid."""
     findings: dict[str, InputError] = {}
-    for documents, check in ((read_documents(crd_paths), _crd_findings), (read_documents(spec_paths), _spec_findings)):
+    for documents, check in ((read_documents(crd_paths, exclude=exclude), _crd_findings), (read_documents(spec_paths, exclude=exclude), _spec_findings)):
         for document in documents:
             findings.update((str(f), f) for f in check(document))
             if len(findings) >= _MAX_FINDINGS:

@@ -121,6 +121,91 @@ def test_a_kind_defined_twice_is_one_schema_when_identical_and_an_error_otherwis
     assert not (tmp_path / "out2").exists()
 
 
+def _channels(tmp_path: Path) -> Path:
+    """A release folder with two channels: Foo in both with different schemas, Bar only in
+    experimental/."""
+    root = tmp_path / "release"
+    (root / "standard").mkdir(parents=True)
+    (root / "experimental").mkdir()
+    (root / "standard" / "foo.yaml").write_text(CRD, encoding="utf-8")
+    (root / "experimental" / "foo.yaml").write_text(CRD.replace("size: {type: integer}", "size: {type: string}"), encoding="utf-8")
+    bar = CRD.replace("foos.x.io", "bars.x.io").replace("kind: Foo, plural: foos", "kind: Bar, plural: bars")
+    (root / "experimental" / "bar.yaml").write_text(bar, encoding="utf-8")
+    return root
+
+
+def _size_type(out: Path) -> str:
+    text = (out / "x_io" / "v1" / "foo_spec.k").read_text(encoding="utf-8")
+    return next(line.split(":")[1].strip() for line in text.splitlines() if line.strip().startswith("size?:"))
+
+
+def test_two_channels_of_a_kind_stop_with_an_error_naming_both_files_and_the_ways_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _channels(tmp_path)
+    assert main(["gen", "--crd", str(root), "-o", str(tmp_path / "out")]) == 1
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1
+    assert str(root / "experimental" / "foo.yaml") in error and str(root / "standard" / "foo.yaml") in error
+    assert "--exclude GLOB" in error and "--prefer first|last" in error
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("glob", ["experimental", "experimental/", "experimental/*", "exp*/foo.yaml"])
+def test_exclude_leaves_files_below_a_directory_out(tmp_path: Path, glob: str) -> None:
+    root, out = _channels(tmp_path), tmp_path / "out"
+    assert main(["gen", "-q", "--crd", str(root), "--exclude", glob, "-o", str(out)]) == 0
+    assert _size_type(out) == "int"
+    lock = json.loads((out / LOCK).read_text(encoding="utf-8"))
+    assert (" Bar" in json.dumps(lock["resources"])) == (glob == "exp*/foo.yaml")
+    assert lock["selection"] == {"exclude": [glob], "prefer": None}
+
+
+@pytest.mark.parametrize(("rule", "used", "left_out", "size"), [("first", "experimental", "standard", "str"), ("last", "standard", "experimental", "int")])
+def test_prefer_picks_one_definition_per_kind_and_says_which(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rule: str, used: str, left_out: str, size: str
+) -> None:
+    root, out = _channels(tmp_path), tmp_path / "out"
+    report, report_json = tmp_path / "report.md", tmp_path / "report.json"
+    args = ["gen", "--crd", str(root), "--prefer", rule, "-o", str(out), "--report", str(report), "--report-json", str(report_json)]
+    assert main(args) == 0
+    used_file, other_file = str(root / used / "foo.yaml"), str(root / left_out / "foo.yaml")
+    err = capsys.readouterr().err
+    assert f"1 apiVersion/kind pairs defined differently in several files, --prefer {rule} picked one of each" in err
+    assert f"  x.io/v1 Foo: using {used_file} (--prefer {rule}; not {other_file})" in err
+    assert _size_type(out) == size
+    picked = json.loads(report_json.read_text(encoding="utf-8"))["outputs"][0]["picked"]
+    assert picked == [{"api_version": "x.io/v1", "kind": "Foo", "rule": rule, "used": used_file, "over": [other_file]}]
+    assert f"| `x.io/v1 Foo` | `{used_file}` | `{other_file}` | {rule} |" in report.read_text(encoding="utf-8")
+    assert main(["compile", str(out)]) == 0
+
+
+def test_changing_the_rule_regenerates_and_an_unchanged_run_still_names_the_pick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root, out = _channels(tmp_path), tmp_path / "out"
+    assert main(["gen", "-q", "--crd", str(root), "--prefer", "first", "-o", str(out)]) == 0
+    assert _size_type(out) == "str"
+    assert main(["gen", "--crd", str(root), "--prefer", "last", "-o", str(out)]) == 0
+    assert _size_type(out) == "int"
+    capsys.readouterr()
+    assert main(["gen", "--crd", str(root), "--prefer", "last", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "0 files written" in err and "x.io/v1 Foo: using " + str(root / "standard" / "foo.yaml") in err
+
+
+def test_project_jobs_accept_exclude_and_prefer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _channels(tmp_path)
+    project = tmp_path / "openapi-tool.yaml"
+    project.write_text(
+        "jobs:\n  - {output: a, crd: [release/], exclude: experimental}\n  - {output: b, crd: [release/], prefer: first}\n",
+        encoding="utf-8",
+    )
+    assert main(["regen", "-q", str(project)]) == 0
+    assert _size_type(tmp_path / "a") == "int" and _size_type(tmp_path / "b") == "str"
+    project.write_text("jobs:\n  - {output: a, crd: [release/], prefer: newest}\n", encoding="utf-8")
+    assert main(["regen", "-q", str(project)]) == 1
+    assert f"{project}:/jobs/0/prefer: expected one of first, last" in capsys.readouterr().err
+
+
 def test_refuses_to_overwrite_a_file_it_did_not_generate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     (out / "x_io" / "v1").mkdir(parents=True)
@@ -200,3 +285,10 @@ def test_crd_module_can_depend_on_a_generated_k8s_module(tmp_path: Path) -> None
     assert 'k8s = { path = "../k8s" }' in (out / "kcl.mod").read_text()
     assert "import k8s.apimachinery.pkg.apis.meta.v1 as metav1" in (out / "x_io/v1/foo.k").read_text()
     assert [r.error for r in compile_module(out) if r.error] == []
+
+
+def test_cli_offers_the_rules_the_crd_front_end_knows() -> None:
+    from openapi_tool import cli
+    from openapi_tool.sources.crd import PREFER_RULES
+
+    assert cli.PREFER_RULES == PREFER_RULES

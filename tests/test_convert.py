@@ -84,6 +84,40 @@ def test_grouped_verification_agrees(converted: tuple) -> None:
     assert verify(out, conversion.expected) == []
 
 
+def _kcl_lib_output(out: Path, relative: str) -> str:
+    """What kcl-lib itself returns for one converted file (no final line break)."""
+    api = kcl.API()
+    external = api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(out))).external_pkgs
+    result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(out / relative)], work_dir=str(out), external_pkgs=external))
+    assert result.err_message == ""
+    return result.yaml_result
+
+
+@pytest.mark.parametrize("name", ["line_breaks", "comments"])
+def test_last_string_keeps_its_line_break_through_kcl_lib_and_kcl_run(converted: tuple, name: str) -> None:
+    out, _, _ = converted
+    original = [d for d in yaml.safe_load_all((MANIFESTS / f"{name}.yaml").read_text(encoding="utf-8")) if d is not None]
+    returned = _kcl_lib_output(out, f"{name}.k")
+    assert not returned.endswith("\n")  # the kcl-lib view: what kcl-go and GitOps controllers read
+    for view in (returned, returned + "\n"):  # ... and what `kcl run` prints
+        assert [d for d in yaml.safe_load_all(view) if d is not None] == original
+
+
+def test_verify_fails_a_file_that_loses_its_last_line_break_through_kcl_lib(converted: tuple, tmp_path: Path) -> None:
+    out, conversion, _ = converted
+    broken = tmp_path / "out"
+    shutil.copytree(out, broken)
+    target = broken / "line_breaks.k"
+    target.write_text(target.read_text(encoding="utf-8").replace(", job, None])", ", job])"), encoding="utf-8")
+    expected = (
+        f"{target}: document 2 (from {MANIFESTS / 'line_breaks.yaml'} (document 2)) (as kcl-lib returns it, without "
+        "the final line break `kcl run` adds): spec.args[1]: expected \"echo done\\n\\n\", got \"echo done\\n\""
+    )
+    only = {"line_breaks.k": conversion.expected["line_breaks.k"], "comments.k": conversion.expected["comments.k"]}
+    assert [str(f) for f in verify(broken, only)] == [expected]
+    assert [str(f) for f in verify(broken, only, exact=True)] == [expected]
+
+
 def test_output_is_in_kcl_fmt_form(converted: tuple) -> None:
     out, _, _ = converted
     api = kcl.API()
@@ -218,8 +252,8 @@ def test_cli_verify_and_summary(schemas: list[str], tmp_path: Path, capsys: pyte
     out = tmp_path / "out"
     code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "--verify"] + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0, err
-    assert "verified 8/8 files: kcl run gives back their manifests" in err
-    assert "20 documents; their resources: 11 typed, 5 plain as their schema rejects or changes them, 3 plain with no schema;" in err
+    assert "verified 9/9 files: kcl-lib and kcl run give back their manifests" in err
+    assert "22 documents; their resources: 12 typed, 5 plain as their schema rejects or changes them, 3 plain with no schema;" in err
     code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "-q"] + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0 and err == ""
 

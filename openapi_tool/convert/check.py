@@ -17,7 +17,7 @@ from pathlib import Path as FsPath
 from typing import Any, Callable
 
 from openapi_tool.convert.emit import Line
-from openapi_tool.convert.kclrun import Executor, Program, Result, external_packages
+from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result, external_packages
 from openapi_tool.convert.tree import Path
 
 BATCH = 100
@@ -43,6 +43,8 @@ class Outcome:
     data: Any = None
     error: str = ""
     path: Path | None = None
+    text: str | None = None
+    """The value's own part of the program's YAML output (None when it could not be cut out)."""
 
     @property
     def ok(self) -> bool:
@@ -138,7 +140,10 @@ class Runner:
             values = self.parse(result.yaml)
             if len(values) != len(batch):
                 return {p.key: Outcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch}, []
-            return {p.key: Outcome(data=v) for p, v in zip(batch, values)}, []
+            texts: list[str | None] = result.yaml.split(SEPARATOR)
+            if len(texts) != len(batch):
+                texts = [None] * len(batch)
+            return {p.key: Outcome(data=v, text=t) for p, v, t in zip(batch, values, texts)}, []
         error = _ANSI.sub("", result.error)
         program = str(FsPath(item.program.work_dir) / item.program.files[0][0])
         failed: dict[int, Outcome] = {}

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from openapi_tool.convert.comments import Comment
 from openapi_tool.convert.emit import INDENT, Line
+from openapi_tool.convert.ending import GUARD
 
 STREAM_LIMIT = 100
+GUARD_NOTE = "# None last: a null document, so that kcl-lib keeps the final line break of the last string"
 
 
 @dataclass
@@ -26,6 +28,8 @@ class KclFile:
     imports: dict[str, str] = field(default_factory=dict)
     """import path -> alias."""
     blocks: list[Block] = field(default_factory=list)
+    guard: bool = False
+    """End the stream with `None` (see `openapi_tool.convert.ending`)."""
 
     def text(self) -> str:
         """The file in `kcl fmt` form (which keeps no blank line after a comment that
@@ -42,6 +46,9 @@ class KclFile:
         names = [b.name for b in self.blocks if b.name is not None]
         if previous is None or previous.name is not None:
             out.append("")
+        if self.guard:
+            out.append(GUARD_NOTE)
+            names.append(GUARD)
         one_line = "manifests.yaml_stream([" + ", ".join(names) + "])"
         if len(one_line) <= STREAM_LIMIT:
             out.append(one_line)

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+SEPARATOR = "\n---\n"
+"""What `manifests.yaml_stream` puts between documents (kcl-lib adds no line break after the last)."""
+
+
 @dataclass(frozen=True)
 class Program:
     work_dir: str

@@ -11,6 +11,7 @@ from openapi_tool.convert.catalog import Catalog, load_catalog
 from openapi_tool.convert.check import Runner
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.emit import Line, emit_document
+from openapi_tool.convert.ending import ends_with_break, holds_break_at_end, loses_final_break
 from openapi_tool.convert.files import Block, KclFile
 from openapi_tool.convert.naming import document_name, import_aliases
 from openapi_tool.convert.place import place_comments
@@ -86,6 +87,8 @@ def convert(
                 if resource.problem:
                     warn(f"{unit.label}: {resource.problem}; written as a plain config")
         problems = _final_check(units, runner, progress)
+        last = units if options.layout == "resource" else [group[-1] for group in units_by_source if group]
+        guarded = _guarded(last, runner)
         runs = runner.runs
     for problem in problems:
         warn(problem)
@@ -93,7 +96,7 @@ def convert(
     expected: dict[str, list[Expected]] = {}
     taken_paths: set[str] = {"kcl.mod"}
     for source, group in zip(sources, units_by_source):
-        for kcl_file, wanted in _layout(source, group, options.layout, taken_paths):
+        for kcl_file, wanted in _layout(source, group, options.layout, taken_paths, guarded):
             files[kcl_file.path] = kcl_file.text()
             expected[kcl_file.path] = wanted
     return Conversion(files, expected, units, problems, runs)
@@ -161,6 +164,24 @@ def _block(unit: Unit, aliases: dict[str, str]) -> Block:
     return Block(place_comments(lines, comments), unit.name)
 
 
+def _guarded(last: list[Unit], runner: Runner) -> set[int]:
+    """The units (by id) that end a file and would lose their last line break through
+    kcl-lib: a plain one by the order it is written in, one holding a schema instance by
+    how kcl renders it (a part that could not be cut out of the output counts)."""
+    guarded = {id(u) for u in last if not _typed(u) and ends_with_break(u.root)}
+    typed = [u for u in last if _typed(u) and holds_break_at_end(u.root)]
+    outcomes = runner.evaluate([final_probe(unit, index) for index, unit in enumerate(typed)])
+    for index, unit in enumerate(typed):
+        text = outcomes[index].text
+        if text is None or loses_final_break(text):
+            guarded.add(id(unit))
+    return guarded
+
+
+def _typed(unit: Unit) -> bool:
+    return any(r.typing.head for r in unit.resources)
+
+
 def _comment_block(source: SourceFile, index: int) -> Block | None:
     comments = source.documents[index].comments
     return Block([Line(0, c.text) for c in comments]) if comments else None
@@ -176,7 +197,7 @@ def _unique_path(path: str, taken: set[str]) -> str:
     return candidate
 
 
-def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str]) -> list[tuple[KclFile, list[Expected]]]:
+def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str], guarded: set[int]) -> list[tuple[KclFile, list[Expected]]]:
     by_index = {u.document.index: u for u in units}
     if layout == "file":
         imports: dict[str, str] = {}
@@ -192,6 +213,7 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str])
                 kcl_file.blocks.append(block)
             if unit is not None:
                 wanted.append(Expected(unit.label, to_data(unit.root)))
+        kcl_file.guard = bool(units) and id(units[-1]) in guarded
         return [(kcl_file, wanted)]
     out: list[tuple[KclFile, list[Expected]]] = []
     pending: list[Block] = []
@@ -206,6 +228,7 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str])
         aliases = import_aliases(imports_of(unit.resources), {unit.name.casefold()})
         kcl_file = KclFile(f"{directory}/{unit.name}.k", source.header if not out else [], aliases)
         kcl_file.blocks = pending + [_block(unit, aliases)]
+        kcl_file.guard = id(unit) in guarded
         pending = []
         out.append((kcl_file, [Expected(unit.label, to_data(unit.root))]))
     if pending and out:

@@ -110,12 +110,12 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def parse_values(text: str, name: str = "<kcl output>") -> list[Any]:
+def parse_values(text: str, name: str = "<kcl output>", final_break: bool = True) -> list[Any]:
     """The documents of a YAML stream as plain values, read as manifests are (kcl output).
 
-    kcl-lib's result lacks the final line break that `kcl run` prints; without it a block
-    scalar at the very end would lose its own final line break."""
-    if not text.endswith("\n"):
+    kcl-lib's result lacks the final line break that `kcl run` prints; `final_break` adds
+    it (as `kcl run` does), else the text is read exactly as given."""
+    if final_break and not text.endswith("\n"):
         text += "\n"
     return [to_data(d.root) if d.root is not None else None for d in _parse_yaml(name, "", text, comments=False).documents]
 

@@ -3,8 +3,13 @@
 Running files one by one costs a compile of their schema packages each time, so files
 are run in groups: the files of a group (whose imports agree) are compiled together as
 one package, their variables renamed apart and their `manifests.yaml_stream(...)` line
-replaced by one stream over all of them. A group that fails, or renders differently, is run
-again file by file, exactly as `kcl run DIR/<file>.k` would, to report each difference.
+replaced by one stream over all of them; the group's output, cut at its document
+separators, gives each file's output as kcl-lib would return it alone. A group that fails,
+or renders differently, is run again file by file to report each difference.
+
+Each file is judged as kcl-lib returns it (no final line break: what kcl-go, GitOps
+controllers and Crossplane's KCL function read) and as `kcl run` prints it (a line break
+added); the two differ when a block scalar ends the stream.
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from pathlib import Path
 from typing import Callable
 
 from openapi_tool.convert.compare import first_difference
-from openapi_tool.convert.kclrun import Executor, Program, Result, external_packages
+from openapi_tool.convert.ending import GUARD
+from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result, external_packages
 from openapi_tool.convert.pipeline import Expected
 from openapi_tool.convert.read import parse_values
 from openapi_tool.errors import InputError
@@ -27,6 +33,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _IMPORT = re.compile(r"^import\s+([\w.]+)(?:\s+as\s+(\w+))?\s*$")
 _NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_]*")
 STREAM = "manifests.yaml_stream("
+VIEWS = ("\n", "")
+"""What follows kcl-lib's yaml_result where it is read: `kcl run` prints a line break after it."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class _File:
     """The variables that statement renders, in order."""
     imports: dict[str, str]
     """alias -> import path."""
+    guard: bool = False
+    """The stream ends with `None` (a null document)."""
 
 
 def verify(
@@ -96,6 +106,10 @@ def _split(text: str, relative: str) -> _File | None:
     if not (inner.strip().startswith("[") and inner.strip().endswith("]")):
         return None
     names = _NAME.findall(inner.strip()[1:-1])
+    guard = bool(names) and names[-1] == GUARD
+    names = names[:-1] if guard else names
+    if GUARD in names:
+        return None
     imports: dict[str, str] = {}
     for line in text[:start].split("\n"):
         if not line.strip() or line.startswith("#"):
@@ -104,7 +118,7 @@ def _split(text: str, relative: str) -> _File | None:
         if not match:
             break
         imports[match.group(2) or match.group(1).rsplit(".", 1)[-1]] = match.group(1)
-    return _File(relative, text[: start + 1], names, imports)
+    return _File(relative, text[: start + 1], names, imports, guard)
 
 
 def _groups(files: list[_File]) -> list[list[_File]]:
@@ -132,42 +146,52 @@ def _group_program(scratch: Path, group: list[_File], external: tuple) -> Progra
             if found != 1:
                 return None
             names.append(f"_f{index}_{name}")
+        if item.guard:
+            names.append(GUARD)
         files.append((f"f{index}.k", body))
     files.append(("zz_stream.k", "import manifests\n\nmanifests.yaml_stream([" + ", ".join(names) + "])\n"))
     return Program(str(scratch), tuple(files), external)
 
 
 def _group_ok(result: Result, group: list[_File], expected: dict[str, list[Expected]]) -> bool:
+    """Whether every file of the group renders its manifests, each judged on the part of
+    the group's output that is its own."""
     if result.error:
         return False
-    try:
-        documents = parse_values(result.yaml)
-    except InputError:
-        return False
+    chunks = result.yaml.split(SEPARATOR)
     position = 0
     for item in group:
-        wanted = expected[item.relative]
-        got = documents[position : position + len(item.names)]
-        position += len(item.names)
-        if len(got) != len(wanted) or any(first_difference(w.data, g) is not None for w, g in zip(wanted, got)):
+        count = len(item.names) + item.guard
+        own = SEPARATOR.join(chunks[position : position + count])
+        position += count
+        if _judge(item.relative, expected[item.relative], own) is not None:
             return False
-    return position == len(documents)
+    return position == len(chunks)
 
 
 def _compare(shown: str, wanted: list[Expected], result: Result) -> list[Failure]:
     if result.error:
         return [Failure(shown, "kcl failed: " + _first_line(_ANSI.sub("", result.error)))]
-    try:
-        documents = [d for d in parse_values(result.yaml, shown) if d is not None]
-    except InputError as exc:
-        return [Failure(shown, f"kcl output is not readable YAML: {exc.message}")]
-    for index, (expected, actual) in enumerate(zip(wanted, documents), 1):
-        difference = first_difference(expected.data, actual)
-        if difference is not None:
-            return [Failure(shown, f"document {index} (from {expected.label}): {difference}")]
-    if len(documents) != len(wanted):
-        return [Failure(shown, f"{len(documents)} documents, expected {len(wanted)}")]
-    return []
+    failure = _judge(shown, wanted, result.yaml)
+    return [failure] if failure is not None else []
+
+
+def _judge(shown: str, wanted: list[Expected], output: str) -> Failure | None:
+    """The first difference between the manifests and kcl-lib's `output`, read as
+    `kcl run` prints it and as kcl-lib returns it; `null` documents are skipped."""
+    for ending in VIEWS:
+        note = "" if ending else " (as kcl-lib returns it, without the final line break `kcl run` adds)"
+        try:
+            documents = [d for d in parse_values(output + ending, shown, final_break=False) if d is not None]
+        except InputError as exc:
+            return Failure(shown, f"kcl output is not readable YAML{note}: {exc.message}")
+        for index, (expected, actual) in enumerate(zip(wanted, documents), 1):
+            difference = first_difference(expected.data, actual)
+            if difference is not None:
+                return Failure(shown, f"document {index} (from {expected.label}){note}: {difference}")
+        if len(documents) != len(wanted):
+            return Failure(shown, f"{len(documents)} documents, expected {len(wanted)}{note}")
+    return None
 
 
 def _first_line(text: str) -> str:

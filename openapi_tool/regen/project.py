@@ -10,6 +10,9 @@
         module_version: "2.1.0"          # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
       - output: cluster
         cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
+      - output: gateway
+        crd: [gateway-api/]              # standard/ and experimental/ define the same kinds
+        exclude: [experimental]          # as `gen --exclude`; or prefer: first|last
 """
 
 from __future__ import annotations
@@ -21,8 +24,12 @@ from typing import Any
 from openapi_tool.errors import InputError
 from openapi_tool.loader import read_documents
 from openapi_tool.sources.cluster import ClusterSource
+from openapi_tool.sources.crd import PREFER_RULES
 
-_JOB_KEYS = {"output", "crd", "spec", "cluster", "name", "templates", "k8s_module", "module_version", "include_unserved"}
+_JOB_KEYS = {
+    "output", "crd", "spec", "cluster", "name", "templates", "k8s_module", "module_version", "include_unserved",
+    "exclude", "prefer",
+}
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,10 @@ class Job:
     k8s_module: Path | None = None
     module_version: str | None = None
     include_unserved: bool = False
+    exclude: tuple[str, ...] = ()
+    """Globs of paths, relative to a directory given as a source, to leave out."""
+    prefer: str | None = None
+    """Which definition of a kind defined differently in several files to use: first or last."""
     label: str = field(default="", compare=False)
 
 
@@ -46,6 +57,19 @@ def _paths(base: Path, value: Any, where: str, file: str) -> tuple[str, ...]:
     if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
         raise InputError(file, where, "expected a path or a list of paths")
     return tuple(v if v.startswith(("http://", "https://")) or v == "-" else str(base / Path(v).expanduser()) for v in items)
+
+
+def _globs(value: Any, where: str, file: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(v, str) and v for v in items):
+        raise InputError(file, where, "expected a glob or a list of globs")
+    return tuple(items)
+
+
+def _prefer(value: Any, where: str, file: str) -> str | None:
+    if value is not None and value not in PREFER_RULES:
+        raise InputError(file, where, f"expected one of {', '.join(PREFER_RULES)}")
+    return value
 
 
 def _cluster(value: Any, base: Path, where: str, file: str) -> ClusterSource:
@@ -105,6 +129,8 @@ def load_project(path: str) -> list[Job]:
                 k8s_module=base / item["k8s_module"] if item.get("k8s_module") else None,
                 module_version=_module_version(item.get("module_version"), where + "/module_version", path),
                 include_unserved=_flag(item.get("include_unserved", False), where + "/include_unserved", path),
+                exclude=_globs(item.get("exclude", []), where + "/exclude", path),
+                prefer=_prefer(item.get("prefer"), where + "/prefer", path),
                 label=f"{path}:{where}",
             )
         )

@@ -10,7 +10,7 @@ from openapi_tool.loader import Document, read_documents
 from openapi_tool.model import Model, Ref, UnservedVersion
 from openapi_tool.resources import bundled_meta_spec
 from openapi_tool.sources.builder import ModelBuilder
-from openapi_tool.sources.crd import add_crds
+from openapi_tool.sources.crd import Pick, add_crds
 from openapi_tool.sources.definitions import DefinitionSet
 from openapi_tool.sources.jsonschema import add_jsonschema_bundle, is_jsonschema_bundle
 from openapi_tool.sources.openapi3 import add_openapi3, is_openapi3
@@ -59,9 +59,14 @@ def build_model_from(
     spec_documents: Iterable[Document] | None,
     warn: Callable[[str], None],
     include_unserved: bool = False,
+    prefer: str | None = None,
+    picks: list[Pick] | None = None,
 ) -> Model:
     """One model of everything the CRD and spec documents define (None: no such input).
-    CRD versions with `served: false` are left out (and listed) unless `include_unserved`."""
+
+    CRD versions with `served: false` are left out (and listed) unless `include_unserved`.
+    `prefer` picks one definition of a CRD kind defined differently in several files (see
+    `add_crds`); the picks made are appended to `picks`."""
     builder = ModelBuilder()
     unserved: list[UnservedVersion] = []
     version = None
@@ -71,8 +76,10 @@ def build_model_from(
         meta.build(builder, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
         crd_documents = list(crd_documents)
-        added = add_crds(crd_documents, builder, warn, include_unserved)
+        added = add_crds(crd_documents, builder, warn, include_unserved, prefer)
         unserved = added.unserved
+        if picks is not None:
+            picks.extend(added.picks)
         if not added.count:
             files = sorted({d.file for d in crd_documents}) or ["--crd"]
             problem = ("every CRD version is `served: false` (--include-unserved generates them)" if unserved

@@ -90,20 +90,47 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False, entry=entry)
 
 
+PREFER_RULES = ("first", "last")
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A kind defined with different schemas in several files, and the definition used."""
+
+    api_version: str
+    kind: str
+    rule: str
+    used: str
+    over: tuple[str, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {"api_version": self.api_version, "kind": self.kind, "rule": self.rule, "used": self.used, "over": list(self.over)}
+
+
 @dataclass
 class AddedCrds:
-    """What `add_crds` did: how many resource schemas, and the versions left out as unserved."""
+    """What `add_crds` did: how many resource schemas, the versions left out as unserved,
+    and the definitions picked among several."""
 
     count: int
     unserved: list[UnservedVersion]
+    picks: list[Pick]
 
 
 def add_crds(
-    documents: Iterable[Document], builder: ModelBuilder, warn: Callable[[str], None], include_unserved: bool = False
+    documents: Iterable[Document],
+    builder: ModelBuilder,
+    warn: Callable[[str], None],
+    include_unserved: bool = False,
+    prefer: str | None = None,
 ) -> AddedCrds:
     """Add a resource schema for every served version of every CRD (every version with
-    `include_unserved`)."""
-    seen: dict[GroupVersionKind, CrdVersion] = {}
+    `include_unserved`).
+
+    A kind defined with different schemas in two files is an error, unless `prefer` names
+    the definition to use: the `first` or `last` in reading order (inputs in the order
+    given, the files of a directory sorted by path)."""
+    seen: dict[GroupVersionKind, list[CrdVersion]] = {}
     unserved: dict[GroupVersionKind, UnservedVersion] = {}
     for document in documents:
         for version in crd_versions(document, warn):
@@ -111,21 +138,30 @@ def add_crds(
                 source = Source(version.place.file, version.entry + "/served", version.place.document)
                 unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
                 continue
-            first = seen.get(version.gvk)
-            if first is None:
-                seen[version.gvk] = version
-            elif first.place.label == version.place.label:
+            definitions = seen.setdefault(version.gvk, [])
+            if any(d.place.label == version.place.label for d in definitions):
                 raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
-            elif (first.schema, first.preserve_unknown) != (version.schema, version.preserve_unknown):
+            if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
+                continue
+            if definitions and prefer is None:
                 raise InputError(
                     version.place.label,
                     version.place.pointer,
                     f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
-                    f"{first.place.label}; give only one of the two files",
+                    f"{definitions[0].place.label}; give only one of the two files, leave one out with "
+                    "--exclude GLOB, or pick one per kind with --prefer first|last",
                 )
-    for version in seen.values():  # kinds claim their names before any lifted schema does
+            definitions.append(version)
+    picks = []
+    chosen: dict[GroupVersionKind, CrdVersion] = {}
+    for gvk, definitions in seen.items():
+        chosen[gvk] = definitions[-1] if prefer == "last" else definitions[0]
+        if len(definitions) > 1:
+            others = tuple(d.place.label for d in definitions if d is not chosen[gvk])
+            picks.append(Pick(gvk.api_version, gvk.kind, str(prefer), chosen[gvk].place.label, others))
+    for version in chosen.values():  # kinds claim their names before any lifted schema does
         builder.reserve(version.place.package, version.place.name, _key(version.gvk))
-    for version in seen.values():
+    for version in chosen.values():
         builder.preserve_all = version.preserve_unknown
         try:
             builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
@@ -135,7 +171,7 @@ def add_crds(
     for item in left_out:
         warn(f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
              "left out (--include-unserved keeps it)")
-    return AddedCrds(len(seen), left_out)
+    return AddedCrds(len(chosen), left_out, picks)
 
 
 def _key(gvk: GroupVersionKind) -> str:
