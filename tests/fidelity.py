@@ -1310,7 +1310,7 @@ class KclRunner:
             lines = ["import json as _fidelity_json", f"import {self.package} as _fidelity_pkg"]
             for index in range(start, len(instances)):
                 lines.append(f'print("@@{index}")')
-                lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({_kcl_string(json.dumps(instances[index]))})")
+                lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({kcl_string(json.dumps(instances[index]))})")
             self.main.write_text("\n".join(lines) + "\n", encoding="utf-8")
             self.runs += 1
             args = self.kcl.ExecProgramArgs(k_filename_list=[str(self.main)], work_dir=str(self.root), disable_yaml_result=True)
@@ -1338,7 +1338,7 @@ class KclRunner:
         return [r if r is not None else Verdict(False, "no verdict") for r in results]
 
 
-def _kcl_string(ascii_json: str) -> str:
+def kcl_string(ascii_json: str) -> str:
     """A KCL string literal for ASCII text (json.dumps escapes everything else): `$` is
     written `\\x24` so that nothing is interpolated."""
     return '"' + ascii_json.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\x24") + '"'
@@ -2079,16 +2079,23 @@ def _set_at(instance: Any, pointer: str, value: Any) -> Any:
     return instance
 
 
-def check_cel_fixture(corpus: Path, fixture: Path, work: Path) -> list[FixtureOutcome]:
-    """Every case of the fixture, checked against the oracles and the generated KCL."""
+def check_cel_fixture(corpus: Path | None, fixture: Path, work: Path) -> list[FixtureOutcome]:
+    """Every case of the fixture, checked against the oracles and the generated KCL. Its
+    CRD files are under corpus/crds, or beside the fixture when it says `crds: beside`."""
     data = yaml.load(fixture.read_text(encoding="utf-8"), Loader=_Loader)
     meta = object_meta_schema(corpus)
+    if data.get("crds") == "beside":
+        crd_root = fixture.parent
+    elif corpus is not None:
+        crd_root = corpus / "crds"
+    else:
+        raise ValueError(f"{fixture}: its CRDs are in the corpus, and there is none")
     modules: dict[str, GeneratedModule] = {}
     outcomes: list[FixtureOutcome] = []
     pending: dict[str, list[tuple[FixtureOutcome, dict]]] = defaultdict(list)
     resources: dict[str, tuple[Resource, dict]] = {}
     for name, spec in data["resources"].items():
-        path = corpus / "crds" / spec["crd"]
+        path = crd_root / spec["crd"]
         match = [r for r in crd_resources(path) if r.api_version == spec["apiVersion"] and r.kind == spec["kind"]]
         if not match:
             raise ValueError(f"fixture resource {name}: {spec['apiVersion']} {spec['kind']} is not in {spec['crd']}")
