@@ -1671,7 +1671,7 @@ def _compare(
                 failed, unknown = full_oracle.failures(doc) if not errors else ([], [])
                 oracle_ok = not errors and not failed
                 tally = result.tallies["manifest"]
-                if verdict.accepted != oracle_ok and not verdict.accepted and unknown:
+                if unknown:  # the runtime cannot evaluate a rule faithfully here: no verdict to compare
                     tally.excluded += 1
                     continue
                 tally.add(verdict.accepted, oracle_ok)
@@ -1726,14 +1726,18 @@ def _compare(
     # CEL: the module with the evaluable rules, on structurally valid instances and variants
     if not translated_sites:
         return
-    variants = list(structurally_valid) + [doc for _, doc in real if not oracle.errors(doc)]
-    variants += _cel_variants(
-        resource, translated_sites, structurally_valid, oracle, cel_oracle, budget.cel_variants, _rng(resource, seed, "cel")
-    )
+    made = _cel_variants(resource, translated_sites, structurally_valid, oracle, cel_oracle, budget.cel_variants, _rng(resource, seed, "cel"))
+    variants = list(structurally_valid) + [doc for _, doc in real if not oracle.errors(doc)] + made
     cel_runner = runner("cel")
     if cel_runner is None:
         return
     structural_ok = structural.verdicts(variants)
+    # the new variants are structurally valid for jsonschema: each is a synthesised instance
+    # (real manifests were compared in (a), the others above)
+    for variant, verdict in zip(made, structural_ok[len(variants) - len(made) :]):
+        result.tallies["synthesised"].add(verdict.accepted, True)
+        if not verdict.accepted:
+            note("synthesised", "cel variant", "", "", "", False, True, verdict.message, "", variant)
     variants = [v for v, ok in zip(variants, structural_ok) if ok.accepted]
     verdicts = cel_runner.verdicts(variants)
     outcomes: dict[str, set[bool]] = defaultdict(set)
@@ -1744,7 +1748,7 @@ def _compare(
             if any(True for _ in values_at(normalized, site.steps, resource.schema)):
                 outcomes[site.rule + site.pointer].add(not any(f[0] == site for f in failed))
         oracle_ok = not failed
-        if verdict.accepted != oracle_ok and unknown:
+        if unknown:  # the runtime cannot evaluate a rule faithfully here: no verdict to compare
             result.tallies["cel"].excluded += 1
             continue
         result.tallies["cel"].add(verdict.accepted, oracle_ok)
