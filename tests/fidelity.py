@@ -1538,13 +1538,33 @@ def _untranslated(checks: dict) -> set[tuple[str, str]]:
     return out
 
 
+_CHECK_KEYWORDS = [
+    (r"must be one of ", "enum"),
+    (r"must be >=? ", "minimum"),
+    (r"must be <=? ", "maximum"),
+    (r"must be a multiple of ", "multipleOf"),
+    (r"must be at most \d+ characters", "maxLength"),
+    (r"must be at least \d+ characters", "minLength"),
+    (r"must match ", "pattern"),
+    (r"must have at most \d+ items", "maxItems"),
+    (r"must have at least \d+ items", "minItems"),
+    (r"must not contain duplicates", "uniqueItems"),
+    (r"must not repeat the keys ", "x-kubernetes-list-map-keys"),
+    (r"must have at most \d+ entries", "maxProperties"),
+    (r"must have at least \d+ entries", "minProperties"),
+]
+"""The keyword of each check message of openapi_tool/kcl/checks.py (the report names a
+constraint it could not check by that message, or by `keyword value`)."""
+
+
 def _not_checked(checks: dict) -> set[tuple[str, str]]:
     """(pointer, keyword) of every schema constraint the report lists as not checked."""
     out = set()
     for item in checks.get("not_checked", []):
         rule = str(item.get("rule", ""))
         if not rule.startswith("rule "):
-            out.add((str(item.get("where", "")).rpartition("#")[2], rule.split(" ")[0]))
+            keyword = next((k for pattern, k in _CHECK_KEYWORDS if re.match(pattern, rule)), rule.split(" ")[0])
+            out.add((str(item.get("where", "")).rpartition("#")[2], keyword))
     return out
 
 
