@@ -8,10 +8,11 @@ Helper for tests/test_acceptance.py. The steps:
    `kind: "K" = ...` lines of its file (the generated tree is the truth, not a guess at
    the naming rules);
 3. read every manifest document (YAML streams, `kind: List` items) and pick its schema;
-4. write KCL programs that declare many documents each (`_d3 = {...}` then
-   `v3: alias.Kind = _d3`), run them with kcl-lib in a process pool, and on a failure
-   find the document that failed (see `check_batch`) and run the rest again, until every
-   document is accepted by a passing program or rejected on its own.
+4. write KCL programs that declare many documents each (`_d3 = _json.decode("...")`, the
+   document serialised by the `json` module, then `v3: alias.Kind = _d3`), run them with
+   kcl-lib in a process pool, and on a failure find the document that failed (see
+   `check_batch`) and run the rest again, until every document is accepted by a passing
+   program or rejected on its own.
 
 Generation and checks share one pool of worker processes (spawned: kcl-lib is native code).
 """
@@ -32,6 +33,8 @@ import yaml
 
 from openapi_tool.kcl.names import identifier
 from openapi_tool.loader import StrictLoader
+
+from .fidelity import kcl_string
 
 K8S_SPEC = "k8s-openapi/1.35/swagger.json"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -282,6 +285,14 @@ class Entry:
     package: str
     schema: str
     literal: str
+    """A KCL expression for the document (`json_literal`)."""
+
+
+def json_literal(data: Any) -> str:
+    """The document as KCL decodes it from JSON (`json.decode("...")` in the program):
+    serialised by the `json` module, not by the generator's own literal writer. Raises
+    ValueError for what JSON cannot hold (NaN, infinities)."""
+    return f"_json.decode({kcl_string(json.dumps(data, allow_nan=False))})"
 
 
 @dataclass(frozen=True)
@@ -300,7 +311,7 @@ def program(entries: list[Entry]) -> str:
     aliases: dict[str, str] = {}
     for entry in entries:
         aliases.setdefault(entry.package, f"p{len(aliases)}")
-    lines = [f"import {package} as {alias}" for package, alias in aliases.items()]
+    lines = ["import json as _json"] + [f"import {package} as {alias}" for package, alias in aliases.items()]
     lines.append("")
     for n, entry in enumerate(entries):
         lines.append(f'print("@{n}")')
@@ -388,8 +399,6 @@ class Result:
 
 def run_acceptance(corpus: Path, out_root: Path, workers: int | None = None) -> Result:
     """Generate the modules under `out_root` and check every manifest document."""
-    from openapi_tool.kcl.values import literal
-
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     specs = module_specs(corpus)
     start = time.monotonic()
@@ -403,8 +412,8 @@ def run_acceptance(corpus: Path, out_root: Path, workers: int | None = None) -> 
         for doc in docs:
             ref = pick(candidates[(doc.data["apiVersion"], doc.data["kind"])], doc.file)
             try:
-                text = literal(doc.data)
-            except (ValueError, RecursionError) as error:
+                text = json_literal(doc.data)
+            except (ValueError, TypeError, RecursionError) as error:
                 result.unrepresentable.append((doc, str(error)))
                 continue
             result.schemas[doc.key] = ref

@@ -1313,7 +1313,7 @@ class KclRunner:
             lines = ["import json as _fidelity_json", f"import {self.package} as _fidelity_pkg"]
             for index in range(start, len(instances)):
                 lines.append(f'print("@@{index}")')
-                lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({_kcl_string(json.dumps(instances[index]))})")
+                lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({kcl_string(json.dumps(instances[index]))})")
             self.main.write_text("\n".join(lines) + "\n", encoding="utf-8")
             self.runs += 1
             args = self.kcl.ExecProgramArgs(k_filename_list=[str(self.main)], work_dir=str(self.root), disable_yaml_result=True,
@@ -1342,7 +1342,7 @@ class KclRunner:
         return [r if r is not None else Verdict(False, "no verdict") for r in results]
 
 
-def _kcl_string(ascii_json: str) -> str:
+def kcl_string(ascii_json: str) -> str:
     """A KCL string literal for ASCII text (json.dumps escapes everything else): `$` is
     written `\\x24` so that nothing is interpolated."""
     return '"' + ascii_json.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\x24") + '"'
@@ -1542,13 +1542,33 @@ def _untranslated(checks: dict) -> set[tuple[str, str]]:
     return out
 
 
+_CHECK_KEYWORDS = [
+    (r"must be one of ", "enum"),
+    (r"must be >=? ", "minimum"),
+    (r"must be <=? ", "maximum"),
+    (r"must be a multiple of ", "multipleOf"),
+    (r"must be at most \d+ characters", "maxLength"),
+    (r"must be at least \d+ characters", "minLength"),
+    (r"must match ", "pattern"),
+    (r"must have at most \d+ items", "maxItems"),
+    (r"must have at least \d+ items", "minItems"),
+    (r"must not contain duplicates", "uniqueItems"),
+    (r"must not repeat the keys ", "x-kubernetes-list-map-keys"),
+    (r"must have at most \d+ entries", "maxProperties"),
+    (r"must have at least \d+ entries", "minProperties"),
+]
+"""The keyword of each check message of openapi_tool/kcl/checks.py (the report names a
+constraint it could not check by that message, or by `keyword value`)."""
+
+
 def _not_checked(checks: dict) -> set[tuple[str, str]]:
     """(pointer, keyword) of every schema constraint the report lists as not checked."""
     out = set()
     for item in checks.get("not_checked", []):
         rule = str(item.get("rule", ""))
         if not rule.startswith("rule "):
-            out.add((str(item.get("where", "")).rpartition("#")[2], rule.split(" ")[0]))
+            keyword = next((k for pattern, k in _CHECK_KEYWORDS if re.match(pattern, rule)), rule.split(" ")[0])
+            out.add((str(item.get("where", "")).rpartition("#")[2], keyword))
     return out
 
 
@@ -1675,7 +1695,7 @@ def _compare(
                 failed, unknown = full_oracle.failures(doc) if not errors else ([], [])
                 oracle_ok = not errors and not failed
                 tally = result.tallies["manifest"]
-                if verdict.accepted != oracle_ok and not verdict.accepted and unknown:
+                if unknown:  # the runtime cannot evaluate a rule faithfully here: no verdict to compare
                     tally.excluded += 1
                     continue
                 tally.add(verdict.accepted, oracle_ok)
@@ -1730,14 +1750,18 @@ def _compare(
     # CEL: the module with the evaluable rules, on structurally valid instances and variants
     if not translated_sites:
         return
-    variants = list(structurally_valid) + [doc for _, doc in real if not oracle.errors(doc)]
-    variants += _cel_variants(
-        resource, translated_sites, structurally_valid, oracle, cel_oracle, budget.cel_variants, _rng(resource, seed, "cel")
-    )
+    made = _cel_variants(resource, translated_sites, structurally_valid, oracle, cel_oracle, budget.cel_variants, _rng(resource, seed, "cel"))
+    variants = list(structurally_valid) + [doc for _, doc in real if not oracle.errors(doc)] + made
     cel_runner = runner("cel")
     if cel_runner is None:
         return
     structural_ok = structural.verdicts(variants)
+    # the new variants are structurally valid for jsonschema: each is a synthesised instance
+    # (real manifests were compared in (a), the others above)
+    for variant, verdict in zip(made, structural_ok[len(variants) - len(made) :]):
+        result.tallies["synthesised"].add(verdict.accepted, True)
+        if not verdict.accepted:
+            note("synthesised", "cel variant", "", "", "", False, True, verdict.message, "", variant)
     variants = [v for v, ok in zip(variants, structural_ok) if ok.accepted]
     verdicts = cel_runner.verdicts(variants)
     outcomes: dict[str, set[bool]] = defaultdict(set)
@@ -1748,7 +1772,7 @@ def _compare(
             if any(True for _ in values_at(normalized, site.steps, resource.schema)):
                 outcomes[site.rule + site.pointer].add(not any(f[0] == site for f in failed))
         oracle_ok = not failed
-        if verdict.accepted != oracle_ok and unknown:
+        if unknown:  # the runtime cannot evaluate a rule faithfully here: no verdict to compare
             result.tallies["cel"].excluded += 1
             continue
         result.tallies["cel"].add(verdict.accepted, oracle_ok)
@@ -2083,16 +2107,23 @@ def _set_at(instance: Any, pointer: str, value: Any) -> Any:
     return instance
 
 
-def check_cel_fixture(corpus: Path, fixture: Path, work: Path) -> list[FixtureOutcome]:
-    """Every case of the fixture, checked against the oracles and the generated KCL."""
+def check_cel_fixture(corpus: Path | None, fixture: Path, work: Path) -> list[FixtureOutcome]:
+    """Every case of the fixture, checked against the oracles and the generated KCL. Its
+    CRD files are under corpus/crds, or beside the fixture when it says `crds: beside`."""
     data = yaml.load(fixture.read_text(encoding="utf-8"), Loader=_Loader)
     meta = object_meta_schema(corpus)
+    if data.get("crds") == "beside":
+        crd_root = fixture.parent
+    elif corpus is not None:
+        crd_root = corpus / "crds"
+    else:
+        raise ValueError(f"{fixture}: its CRDs are in the corpus, and there is none")
     modules: dict[str, GeneratedModule] = {}
     outcomes: list[FixtureOutcome] = []
     pending: dict[str, list[tuple[FixtureOutcome, dict]]] = defaultdict(list)
     resources: dict[str, tuple[Resource, dict]] = {}
     for name, spec in data["resources"].items():
-        path = corpus / "crds" / spec["crd"]
+        path = crd_root / spec["crd"]
         match = [r for r in crd_resources(path) if r.api_version == spec["apiVersion"] and r.kind == spec["kind"]]
         if not match:
             raise ValueError(f"fixture resource {name}: {spec['apiVersion']} {spec['kind']} is not in {spec['crd']}")

@@ -3,38 +3,65 @@ oracles over every CRD of ../shared/corpus/crds. The harness is tests/fidelity.p
 docstring says what is compared and how); bench/fidelity.py prints the same table with
 more detail and a bigger sample.
 
-Targets: no false rejects on real manifests (nor on synthesised valid instances); at
-least 99.5% agreement with jsonschema on mutated instances for the constraints both sides
-express; 100% verdict agreement with the CEL runtime on the translated rules; and the
-hand-written CEL cases (tests/fixtures/cel/) agree with KCL.
+Every verdict must agree: on real manifests, synthesised valid instances, mutated instances
+(with jsonschema) and translated CEL rules (with the CEL runtime). A disagreement passes
+only when expected_disagreements.yaml lists it with its evidence, and a listed one that no
+longer happens fails too (the list is kept exact). The hand-written CEL cases
+(tests/fixtures/cel/) must agree with KCL as well.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from . import fidelity
 
 pytestmark = pytest.mark.corpus
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "cel"
+EXPECTED = Path(__file__).with_name("expected_disagreements.yaml")
+FIELDS = ("category", "file", "resource", "class", "path", "pointer", "kcl")
+"""What names one disagreement in expected_disagreements.yaml (`pointer` and `path` may be
+empty); each entry also needs `reason` and `evidence`."""
 
 BUDGET = fidelity.TEST_BUDGET
 """Sized for a few minutes on two cores; bench/fidelity.py takes bigger samples."""
 
 
-def _examples(results: list[fidelity.FileResult], test, limit: int = 12) -> str:
-    found = [d for r in results for d in r.disagreements if test(d)]
-    lines = [f"{len(found)} disagreements, for example:"]
-    for d in found[:limit]:
-        lines.append(
-            f"  {d.file} {d.resource} [{d.klass}] {d.path or ''} ({d.keyword or '-'}): "
-            f"KCL {'accepts' if d.kcl else 'rejects'} ({d.kcl_message[:160]}); "
-            f"oracle {'accepts' if d.oracle else 'rejects'} ({d.oracle_message[:160]})"
-        )
-    return "\n".join(lines)
+def _key(d: fidelity.Disagreement) -> tuple[str, ...]:
+    return (d.category, d.file, d.resource, d.klass, d.path, d.pointer, "accepts" if d.kcl else "rejects")
+
+
+def _expected() -> dict[tuple[str, ...], dict[str, Any]]:
+    out: dict[tuple[str, ...], dict[str, Any]] = {}
+    for entry in yaml.safe_load(EXPECTED.read_text(encoding="utf-8")) or []:
+        missing = {"category", "file", "resource", "class", "kcl", "reason", "evidence"} - set(entry)
+        assert not missing, f"{EXPECTED.name}: entry {entry} lacks {sorted(missing)}"
+        key = tuple(str(entry.get(name, "")) for name in FIELDS)
+        assert key not in out, f"{EXPECTED.name}: {key} listed twice"
+        out[key] = entry
+    return out
+
+
+def _describe(d: fidelity.Disagreement) -> str:
+    return (
+        f"  {d.file} {d.resource} [{d.category}/{d.klass}] {d.path or ''} {d.pointer or ''} ({d.keyword or '-'}): "
+        f"KCL {'accepts' if d.kcl else 'rejects'} ({d.kcl_message[:160]}); "
+        f"oracle {'accepts' if d.oracle else 'rejects'} ({d.oracle_message[:160]})"
+    )
+
+
+def _unexpected(results: list[fidelity.FileResult], category: str) -> str:
+    """Disagreements of this category not in expected_disagreements.yaml ("" when none)."""
+    expected = _expected()
+    found = [d for r in results for d in r.disagreements if d.category == category and _key(d) not in expected]
+    if not found:
+        return ""
+    return f"{len(found)} disagreements not in {EXPECTED.name}:\n" + "\n".join(_describe(d) for d in found[:20])
 
 
 def _show(request: pytest.FixtureRequest, text: str) -> None:
@@ -59,35 +86,35 @@ def test_every_crd_file_generates(results: list[fidelity.FileResult]) -> None:
     assert not errors, "\n".join(errors[:20])
 
 
-def test_no_false_rejects_on_real_manifests(results: list[fidelity.FileResult]) -> None:
-    compared = sum(r.tallies["manifest"].total for r in results)
-    rejects = sum(r.tallies["manifest"].false_rejects for r in results)
-    assert compared > 500
-    assert rejects == 0, _examples(results, lambda d: d.category == "manifest" and d.kind == "false reject")
+def test_real_manifests_agree(results: list[fidelity.FileResult]) -> None:
+    assert sum(r.tallies["manifest"].total for r in results) > 500
+    problem = _unexpected(results, "manifest")
+    assert not problem, problem
 
 
 def test_synthesised_valid_instances_are_accepted(results: list[fidelity.FileResult]) -> None:
-    rejects = sum(r.tallies["synthesised"].false_rejects for r in results)
-    assert rejects == 0, _examples(results, lambda d: d.category == "synthesised" and d.kind == "false reject")
+    assert sum(r.tallies["synthesised"].total for r in results) > 500
+    problem = _unexpected(results, "synthesised")
+    assert not problem, problem
 
 
 def test_mutated_instances_agree_with_jsonschema(results: list[fidelity.FileResult]) -> None:
-    total = fidelity.Tally()
-    for r in results:
-        total.merge(r.tallies["mutated"])
-    assert total.total > 2000
-    assert total.agreement >= 99.5, f"{total.agreement:.2f}% agreement on {total.total} mutated instances; " + _examples(
-        results, lambda d: d.category == "mutated"
-    )
+    assert sum(r.tallies["mutated"].total for r in results) > 2000
+    problem = _unexpected(results, "mutated")
+    assert not problem, problem
 
 
 def test_translated_cel_rules_agree_with_the_cel_runtime(results: list[fidelity.FileResult]) -> None:
-    total = fidelity.Tally()
-    for r in results:
-        total.merge(r.tallies["cel"])
-    assert total.total > 200
-    assert total.agree == total.total, f"{total.agreement:.2f}% agreement on {total.total} instances; " + _examples(
-        results, lambda d: d.category == "cel"
+    assert sum(r.tallies["cel"].total for r in results) > 200
+    problem = _unexpected(results, "cel")
+    assert not problem, problem
+
+
+def test_every_expected_disagreement_still_happens(results: list[fidelity.FileResult]) -> None:
+    found = {_key(d) for r in results for d in r.disagreements}
+    stale = [entry for key, entry in _expected().items() if key not in found]
+    assert not stale, f"{len(stale)} entries of {EXPECTED.name} no longer happen (remove them):\n" + "\n".join(
+        f"  {e}" for e in stale
     )
 
 
