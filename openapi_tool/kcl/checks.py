@@ -2,9 +2,11 @@
 
 Every check is guarded so that an absent or null optional attribute never trips it, and
 is written without builtins an attribute could shadow: lengths are tested by slicing
-(`s[3::] == ""`, which counts characters), never with `len()`. A constraint KCL cannot
-express safely is not emitted; it is returned as a `Skipped` item for the report and kept
-as a comment in the check block.
+(`s[3::] == ""`, which counts characters), never with `len()`. Checks compile on every
+declared type: a keyword on a type that may hold other kinds of value is guarded by
+`typeof`, and a literal union is cast with `as` (KCL slices no `"a" | "b"`). A constraint
+KCL cannot express safely is not emitted; it is returned as a `Skipped` item for the
+report and kept as a comment in the check block.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ def value_conditions(
         out += _cel(Value(expr, type_), c, context, where, result)
     for member in _containers(type_):
         container: list[tuple[str, str]] = []
-        view = expr if member is type_ or isinstance(type_, AnyType) else f"[_l{depth} for _l{depth} in {expr}]"
+        view = expr if member is type_ else f"[_l{depth} for _l{depth} in {expr}]"
         if isinstance(member, ListType) and not member.nullable_items:
             container.append((f"None not in {view}", "items must not be null"))
         if isinstance(member, ListType):
