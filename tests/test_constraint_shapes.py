@@ -5,7 +5,8 @@ Shapes: literal unions of strings, ints (negative ones too, which KCL cannot spe
 type), bools and of mixed kinds, each possibly nullable; `int | str`; `any`; plain scalars;
 lists and maps of these, nested. Keywords: lengths, pattern, bounds, multipleOf, enum,
 value combinators, CEL rules; item counts, uniqueness and list-type on lists; entry
-counts on maps.
+counts on maps; and on the enclosing object, combinators over a field's `properties` and
+CEL rules that read the field.
 """
 
 from __future__ import annotations
@@ -156,8 +157,16 @@ def _enum_values(node: Any) -> list[Any]:
     return []
 
 
-def _crd(fields: dict[str, dict]) -> dict:
-    spec = {"type": "object", "properties": fields}
+OBJECT_RULES = ["!has(self.f0) || self.f0.size() != 2", "!has(self.f0) || self.f0.substring(0, 0) + self.f0 != 'ab'"]
+OBJECT_COMBINATORS = [
+    {"anyOf": [{"properties": {"f0": {"maxLength": 1}}}, {"properties": {"f0": {"pattern": "^b"}}}]},
+    {"not": {"required": ["f0"], "properties": {"f0": {"minLength": 3}}}},
+]
+
+
+def _crd(fields: dict[str, dict], around: dict | None = None) -> dict:
+    """A CRD whose spec has `fields`, and `around` (rules and combinators on the spec object)."""
+    spec = {"type": "object", "properties": fields, **(around or {})}
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -176,6 +185,9 @@ def _crd(fields: dict[str, dict]) -> dict:
 @st.composite
 def cases(draw: st.DrawFn) -> tuple[dict, list[dict]]:
     fields = {f"f{i}": draw(shapes) for i in range(draw(st.integers(1, 3)))}
+    around: dict = {}
+    if fields["f0"].get("type") == "string" and not fields["f0"].get("nullable"):  # the object reaches a string field
+        around = draw(st.sampled_from([{}, *OBJECT_COMBINATORS, *({"x-kubernetes-validations": [{"rule": r}]} for r in OBJECT_RULES)]))
     specs: list[dict] = []
     for name, node in fields.items():
         named = _enum_values(node)
@@ -186,7 +198,7 @@ def cases(draw: st.DrawFn) -> tuple[dict, list[dict]]:
         elif node.get("type") == "object":
             wrapped = st.dictionaries(st.sampled_from("kl"), pool, max_size=2) | pool
         specs += [{name: v} for v in draw(st.lists(wrapped, min_size=4, max_size=8))]
-    return _crd(fields), [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": s} for s in specs]
+    return _crd(fields, around), [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": s} for s in specs]
 
 
 def _expected(oracle: fidelity.StructuralOracle, cel_oracle: fidelity.CelOracle, instance: dict) -> bool | None:
@@ -199,12 +211,18 @@ def _expected(oracle: fidelity.StructuralOracle, cel_oracle: fidelity.CelOracle,
     return not failed
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=cases())
 @example(  # a length range on a string enum: KCL cannot slice a literal union
     case=(
         _crd({"f0": {"type": "string", "enum": ["ab", "abbab"], "minLength": 3, "maxLength": 7, "x-kubernetes-validations": [{"rule": STRING_RULES[2]}]}}),
         [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}} for v in ["ab", "abbab", "b", 3]],
+    )
+)
+@example(  # the object's rule and combinator read a field whose type is a literal union
+    case=(
+        _crd({"f0": {"type": "string", "enum": ["ab", "abbab", "b"]}}, {**OBJECT_COMBINATORS[0], "x-kubernetes-validations": [{"rule": OBJECT_RULES[1]}]}),
+        [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}} for v in ["ab", "abbab", "b", "a"]],
     )
 )
 def test_constraints_on_every_shape_agree_with_jsonschema(case: tuple[dict, list[dict]]) -> None:
