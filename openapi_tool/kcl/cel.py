@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Mapping
 
 from lark import Token, Tree
@@ -29,7 +29,7 @@ from lark.exceptions import LarkError
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
 from openapi_tool.kcl.types import value_kind
 from openapi_tool.kcl.values import number
-from openapi_tool.model import AnyType, ListType, MapType, Primitive, Property, Ref, Schema, Type
+from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Property, Ref, Schema, Type
 
 _PARSER = None
 SELF_OBJECT = "\x00self"
@@ -174,7 +174,7 @@ class Translator:
         if len(children) == 1:
             return self._visit(children[0])
         op_node, right_node = children
-        left, right = self._visit(op_node.children[0]), self._visit(right_node)
+        left, right = _base(self._visit(op_node.children[0])), _base(self._visit(right_node))
         op = ops[op_node.data]
         kinds = {value_kind(left.type), value_kind(right.type)}
         defined = _both(left.defined, right.defined)
@@ -290,7 +290,7 @@ class Translator:
         args = _exprlist(node, 2)
         if method in _MACROS:
             return self._macro(node.children[0], method, args)
-        target = self._visit(node.children[0])
+        target = _base(self._visit(node.children[0]))
         if method == "size" and not args:
             return self._size(target)
         if method == "matches" and len(args) == 1:
@@ -478,6 +478,14 @@ def _truth(value: Value) -> tuple[str, str]:
     if value.expr in (TRUE, FALSE):
         return value.expr, FALSE if value.expr == TRUE else TRUE
     return _both(value.defined, value.expr), _both(value.defined, f"(not {value.expr})")
+
+
+def _base(value: Value) -> Value:
+    """A value of a literal type, cast to its base type: KCL slices and adds no literal union."""
+    if not isinstance(value.type, LiteralType):
+        return value
+    kind = value_kind(value.type)
+    return replace(value, expr=f"({value.expr} as {kind})", type=Primitive(kind))
 
 
 def _not_null(value: Value) -> str:

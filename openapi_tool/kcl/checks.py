@@ -2,9 +2,11 @@
 
 Every check is guarded so that an absent or null optional attribute never trips it, and
 is written without builtins an attribute could shadow: lengths are tested by slicing
-(`s[3::] == ""`, which counts characters), never with `len()`. A constraint KCL cannot
-express safely is not emitted; it is returned as a `Skipped` item for the report and kept
-as a comment in the check block.
+(`s[3::] == ""`, which counts characters), never with `len()`. Checks compile on every
+declared type: a keyword on a type that may hold other kinds of value is guarded by
+`typeof`, and a literal union is cast with `as` (KCL slices no `"a" | "b"`). A constraint
+KCL cannot express safely is not emitted; it is returned as a `Skipped` item for the
+report and kept as a comment in the check block.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
-from openapi_tool.kcl.types import literal_union_expressible, value_kind
+from openapi_tool.kcl.types import literal_union_expressible, runtime_kinds
 from openapi_tool.kcl.values import literal, number
 from openapi_tool.model import (
+    AnyType,
     Constraints,
     ListType,
+    LiteralType,
     MapType,
+    Primitive,
     Property,
     Ref,
     Schema,
@@ -170,26 +175,30 @@ def value_conditions(
     where: str,
     result: Checks,
 ) -> list[tuple[str, str]]:
-    """(condition, message) pairs for one value `expr` of `type_`, items and values included."""
+    """(condition, message) pairs for one value `expr` of `type_`, items and values included.
+
+    Each keyword applies to the kinds of value JSON Schema gives it (lengths and patterns to
+    strings, bounds to numbers, item counts to lists, ...). On a type that may hold other
+    kinds too (`int | str`, `any`) the check is guarded by `typeof`, and on one the KCL type
+    checker does not read as that kind (a literal union, a union) the value is cast with `as`,
+    so that every check compiles on every declared type."""
     out: list[tuple[str, str]] = []
-    kind = value_kind(type_)
+    kinds = runtime_kinds(type_)
     c = constraints
-    if kind in ("int", "float"):
-        out += _numeric(expr, c, kind, context.names, where, result)
-    if kind == "str":
-        out += _string(expr, c, context, where, result)
-    if kind == "union" and c.pattern is not None:
-        out += _union_pattern(expr, c.pattern, type_, context, where, result)
-    if kind == "list":
-        out += _list(expr, c, context.names)
-    if kind == "map":
-        out += _map_size(expr, c)
-    if c.enum is not None and not literal_union_expressible(type_) and kind in ("int", "float", "str", "bool"):
-        values = [v for v in c.enum if v is not None]
-        if values:
-            out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
-    if c.const is not None and kind in ("int", "float", "str", "bool"):
-        out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
+    numbers = kinds & _NUMBERS
+    if numbers:
+        kind = "float" if "float" in numbers else "int"
+        view = expr if isinstance(type_, (Primitive, AnyType)) else f"({expr} as {kind})"
+        out += _guarded(expr, kinds, _NUMBERS, _numeric(view, c, kind, context.names, where, result), context, where, result)
+    if "str" in kinds:
+        view = expr if isinstance(type_, (Primitive, AnyType)) else f"({expr} as str)"
+        out += _guarded(expr, kinds, _STRINGS, _string(view, c, context, where, result), context, where, result)
+    if "list" in kinds:
+        view = expr if isinstance(type_, (ListType, AnyType)) else f"[_l{depth} for _l{depth} in {expr}]"
+        out += _guarded(expr, kinds, _LISTS, _list(view, c, context.names), context, where, result)
+    if "dict" in kinds:
+        out += _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result)
+    out += _membership(expr, type_, kinds, c, where, result)
     if c.combinators:
         from openapi_tool.kcl.combinators import Subject, combinator_conditions
 
@@ -199,17 +208,88 @@ def value_conditions(
         from openapi_tool.kcl.cel import Value
 
         out += _cel(Value(expr, type_), c, context, where, result)
-    if isinstance(type_, ListType) and not type_.nullable_items:
-        out.append((f"None not in {expr}", "items must not be null"))
-    if isinstance(type_, ListType):
-        item = f"_v{depth}"
-        for condition, message in value_conditions(item, type_.items, type_.item_constraints, depth + 1, context, where, result):
-            out.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
-    if isinstance(type_, MapType):
-        key, value = f"_k{depth}", f"_v{depth}"
-        for condition, message in value_conditions(value, type_.values, type_.value_constraints, depth + 1, context, where, result):
-            out.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
+    for member in _containers(type_):
+        container: list[tuple[str, str]] = []
+        view = expr if member is type_ else f"[_l{depth} for _l{depth} in {expr}]"
+        if isinstance(member, ListType) and not member.nullable_items:
+            container.append((f"None not in {view}", "items must not be null"))
+        if isinstance(member, ListType):
+            item = f"_v{depth}"
+            for condition, message in value_conditions(item, member.items, member.item_constraints, depth + 1, context, where, result):
+                container.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
+        if isinstance(member, MapType):
+            key, value = f"_k{depth}", f"_v{depth}"
+            for condition, message in value_conditions(value, member.values, member.value_constraints, depth + 1, context, where, result):
+                container.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
+        out += _guarded(expr, kinds, runtime_kinds(member), container, context, where, result)
     return out
+
+
+_STRINGS, _NUMBERS, _LISTS, _MAPS = frozenset({"str"}), frozenset({"int", "float"}), frozenset({"list"}), frozenset({"dict"})
+_TYPEOF_TESTS = {_STRINGS: '!= "str"', _NUMBERS: 'not in ["int", "float"]', _LISTS: '!= "list"', _MAPS: '!= "dict"'}
+
+
+def _guarded(
+    expr: str, kinds: frozenset[str], applies_to: frozenset[str], conditions: list[tuple[str, str]], context: Context, where: str, result: Checks
+) -> list[tuple[str, str]]:
+    """`conditions` on the values of kinds `applies_to`: as they are when the type holds no
+    other kind, else behind a `typeof` test (other kinds pass, as in JSON Schema)."""
+    if not conditions or kinds <= applies_to:
+        return conditions
+    if "typeof" in context.names:
+        for _, message in conditions:
+            skip(result, where, message, "an attribute hides the builtin typeof that tells the kinds of value apart")
+        return []
+    test = f"typeof({expr}) {_TYPEOF_TESTS[applies_to]}"
+    return [(f"({test} or {condition})", message) for condition, message in conditions]
+
+
+def _containers(type_: Type) -> list[Type]:
+    """The list and map types a value of `type_` may be: itself, or its union's one list
+    member and one map member (two of a kind could not be told apart)."""
+    if isinstance(type_, (ListType, MapType)):
+        return [type_]
+    if not isinstance(type_, UnionType):
+        return []
+    lists = [m for m in type_.members if isinstance(m, ListType)]
+    maps = [m for m in type_.members if isinstance(m, MapType)]
+    return (lists if len(lists) == 1 else []) + (maps if len(maps) == 1 else [])
+
+
+def _membership(expr: str, type_: Type, kinds: frozenset[str], c: Constraints, where: str, result: Checks) -> list[tuple[str, str]]:
+    """enum and const; and the values of a literal type that KCL cannot spell as one."""
+    out = []
+    if "schema" in kinds:
+        return out
+    literals = [m for m in members(type_) if isinstance(m, LiteralType)]
+    spelled = all(literal_union_expressible(m) for m in literals)
+    if literals and not spelled:
+        if len(literals) == len(members(type_)):
+            values = [v for m in literals for v in m.values]
+            out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
+        else:
+            skip(result, where, "enum", "a union holds enum values KCL cannot spell as a type")
+    if c.enum is not None and not _implied(type_, c.enum):
+        values = [v for v in c.enum if v is not None]
+        if values:
+            out.append((f"{expr} in {literal(values)}", f"must be one of {literal(values)}"))
+        else:
+            out.append(("False", "no value is allowed: none of its enum values meets its other constraints"))
+    if c.const is not None:
+        out.append((f"{expr} == {literal(c.const)}", f"must be {literal(c.const)}"))
+    return out
+
+
+def members(type_: Type) -> tuple[Type, ...]:
+    return type_.members if isinstance(type_, UnionType) else (type_,)
+
+
+def _implied(type_: Type, enum: tuple[Any, ...]) -> bool:
+    """Whether the type holds only values of the enum (a literal type made from it)."""
+    return all(
+        isinstance(m, LiteralType) and all(any(isinstance(v, bool) == isinstance(e, bool) and v == e for e in enum) for v in m.values)
+        for m in members(type_)
+    )
 
 
 def _numeric(expr: str, c: Constraints, kind: str, names: frozenset[str], where: str, result: Checks) -> list[tuple[str, str]]:
@@ -254,16 +334,6 @@ def _string(expr: str, c: Constraints, context: Context, where: str, result: Che
         else:
             skip(result, where, f"pattern {c.pattern}", "the KCL regex engine does not accept this pattern")
     return out
-
-
-def _union_pattern(expr: str, pattern: str, type_: Type, context: Context, where: str, result: Checks) -> list[tuple[str, str]]:
-    """A pattern on int-or-string (quantities): it applies to the string values only."""
-    members = {value_kind(m) for m in type_.members} if isinstance(type_, UnionType) else set()
-    if "str" not in members or {"typeof", "str"} & context.names or not context.pattern_ok(pattern):
-        skip(result, where, f"pattern {pattern}", "a pattern on a value that may not be a string")
-        return []
-    result.uses_regex = True
-    return [(f'(typeof({expr}) != "str" or {context.regex}.search(str({expr}), {string_literal(pattern)}))', f"must match {pattern}")]
 
 
 def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import jinja2
 from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
+from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
 from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
 from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
@@ -83,6 +84,7 @@ def render_module(
 ) -> RenderedModule:
     """Every file of the module, and the index of its resource schemas."""
     env = environment(options.templates)
+    model = narrow_model(model, warn)
     schemas = model.by_key()
     placements = place_schemas(model)
     package_names: dict[tuple[str, ...], set[str]] = {}

@@ -77,3 +77,24 @@ def value_kind(type_: Type | None) -> str:
     if isinstance(type_, UnionType):
         return "union"
     return "schema"
+
+
+ALL_KINDS = frozenset({"str", "int", "float", "bool", "list", "dict"})
+
+
+def runtime_kinds(type_: Type) -> frozenset[str]:
+    """What KCL's `typeof` may say of a value of this type: str, int, float, bool, list, dict,
+    or schema (an instance of a named schema). A `float` attribute may hold an int."""
+    if isinstance(type_, AnyType):
+        return ALL_KINDS
+    if isinstance(type_, Primitive):
+        return frozenset({"int", "float"}) if type_.name == "float" else frozenset({type_.name})
+    if isinstance(type_, LiteralType):
+        return frozenset({value_kind(type_)})
+    if isinstance(type_, ListType):
+        return frozenset({"list"})
+    if isinstance(type_, MapType):
+        return frozenset({"dict"})
+    if isinstance(type_, UnionType):
+        return frozenset().union(*(runtime_kinds(m) for m in type_.members))
+    return frozenset({"schema"})
