@@ -33,6 +33,9 @@ class Plan:
     model: Model
     module: "RenderedModule"
     lock: dict[str, Any]
+    counts: dict[str, int] | None = None
+    """Summary counts over the whole output when the module holds only part of it (an
+    incremental run): schemas, written, kept_as_comments, cel_rules, cel_kept."""
 
 
 @dataclass
@@ -106,6 +109,7 @@ def plan(
     from openapi_tool.regen.surface import surface
     from openapi_tool.sources.build import build_model_from
 
+    crds_only = inputs.specs is None and not inputs.server_version
     model = build_model_from(inputs.crds, inputs.specs, warn)
     inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
     module = render_module(model, options, warn, progress)
@@ -119,7 +123,23 @@ def plan(
     }
     if inputs.server_version:
         lock["server_version"] = inputs.server_version
+    if crds_only and len(inputs.digests) > 1:
+        lock["parts"] = parts(module, inputs.digests)
     return Plan(model, module, lock)
+
+
+def parts(module: "RenderedModule", sources: dict[str, str]) -> dict[str, Any]:
+    """Each CRD source file's share of the module, recorded in the lock so that a later run
+    can regenerate the files of changed sources alone (one source: nothing to keep)."""
+    out = {}
+    for source in sources:
+        share = module.by_source.get(source)
+        if share is None:  # a file holding no CRD (warned about): it shares nothing
+            out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
+            continue
+        out[source] = {"apis": sorted(share.apis), "dirs": sorted(share.dirs),
+                       "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept]}
+    return dict(sorted(out.items()))
 
 
 def drift(plan_: Plan, output: Path) -> Drift:
@@ -187,20 +207,41 @@ def run_job(
     records, nothing is parsed or rendered (unless a full report is wanted).
     """
     options = options_for(job)
-    lock = None if need_report else _untouched(_fingerprint(job, options), job.output)
+    fingerprint = None if need_report else _fingerprint(job, options)
+    lock = _untouched(fingerprint, job.output)
     if lock is not None:
         summary = lock.get("summary", {})
         files = sorted(lock["files"])
         if check:
             return Outcome(job.output, summary.get("schemas", 0), summary, drift=Drift())
         return Outcome(job.output, summary.get("schemas", 0), summary, written=WriteResult(unchanged=files))
-    from openapi_tool.inputs import read_inputs
     from openapi_tool.report import report_data
 
-    inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
-    plan_ = plan(inputs, options, warn, progress)
+    plan_ = _incremental(job, fingerprint, options, warn, progress)
+    if plan_ is None:
+        from openapi_tool.inputs import read_inputs
+
+        inputs = read_inputs(list(job.crd), list(job.spec), job.cluster)
+        plan_ = plan(inputs, options, warn, progress)
     data = report_data(plan_.module, changes(plan_, job.output))
-    plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []}}
+    schemas = len(plan_.model.schemas)
+    if plan_.counts is not None:
+        counts = plan_.counts
+        schemas = counts["schemas"]
+        data["checks"].update(written=counts["written"], kept_as_comments=counts["kept_as_comments"],
+                              cel_rules=counts["cel_rules"], cel_rules_translated=counts["cel_rules"] - counts["cel_kept"])
+    plan_.lock["summary"] = {"schemas": schemas, "checks": data["checks"] | {"not_checked": []}}
     if check:
-        return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
-    return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output))
+        return Outcome(job.output, schemas, data, drift=drift(plan_, job.output))
+    return Outcome(job.output, schemas, data, written=apply(plan_, job.output))
+
+
+def _incremental(job: Job, fingerprint: dict[str, Any] | None, options: Options, warn: Callable[[str], None],
+                 progress: Callable[[int, int, str], None]) -> Plan | None:
+    """The plan from the changed CRD files alone, when the output's lock allows it."""
+    if fingerprint is None or job.spec or job.cluster is not None or not job.crd:
+        return None
+    from openapi_tool.regen.incremental import partial_plan
+
+    ordered = {path: fingerprint["sources"][path] for path in expand_paths(list(job.crd))}
+    return partial_plan(ordered, fingerprint, job.output, options, warn, progress)
