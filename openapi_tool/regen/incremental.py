@@ -55,8 +55,7 @@ def partial_plan(
     if (not isinstance(old_parts, dict) or not isinstance(old_sources, dict) or set(old_parts) != set(old_sources)
             or len(sources) < 2 or any(old.get(k) != fingerprint[k] for k in ("tool", "templates", "options"))):
         return None
-    files = old.get("files")
-    if not isinstance(files, dict) or not _files_intact(output, files):
+    if not isinstance(old.get("files"), dict):
         return None
     changed = {p for p, d in sources.items() if old_sources.get(p) != d}
     gone = set(old_sources) - set(sources)
@@ -96,14 +95,13 @@ def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> 
     return found
 
 
-def _files_intact(output: Path, files: dict[str, Any]) -> bool:
-    for relative, expected in files.items():
-        try:
-            if digest((output / relative).read_bytes()) != expected:
-                return False
-        except OSError:
-            return False
-    return True
+def _intact_text(path: Path, expected: Any) -> str | None:
+    """The text of a generated file, or None when it was edited or removed since the lock."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data.decode("utf-8") if digest(data) == expected else None
 
 
 def _render(paths: list[str], options: "Options", warn, progress) -> "Plan | None":
@@ -135,11 +133,12 @@ def _merged(plan_: "Plan", new_parts: dict[str, Any], kept_parts: dict[str, Any]
     if kept_dirs & new_dirs or kept_apis & new_apis:
         return None
     files = dict(plan_.module.files)
-    for relative in old["files"]:
+    for relative, expected in old["files"].items():
         if relative.rpartition("/")[0] in kept_dirs:
-            if relative in files:
+            text = _intact_text(output / relative, expected)
+            if text is None or relative in files:  # edited since: a full run writes it anew
                 return None
-            files[relative] = (output / relative).read_text(encoding="utf-8")
+            files[relative] = text
     resources = dict(plan_.lock["resources"])
     for api_kind, place in old.get("resources", {}).items():
         if api_kind.split(" ", 1)[0] in kept_apis:
