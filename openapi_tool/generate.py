@@ -243,5 +243,8 @@ def _incremental(job: Job, fingerprint: dict[str, Any] | None, options: Options,
         return None
     from openapi_tool.regen.incremental import partial_plan
 
-    ordered = {path: fingerprint["sources"][path] for path in expand_paths(list(job.crd))}
+    paths = expand_paths(list(job.crd))
+    if len(set(paths)) != len(paths):  # a file given twice is an error a full run reports
+        return None
+    ordered = {path: fingerprint["sources"][path] for path in paths}
     return partial_plan(ordered, fingerprint, job.output, options, warn, progress)

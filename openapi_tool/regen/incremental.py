@@ -65,6 +65,8 @@ def partial_plan(
     todo = set(changed)
     while True:
         todo |= _sharing(old_parts, set(sources) - todo, hot)
+        if todo >= set(sources):
+            return None  # everything is affected: a full run is the same work
         plan_ = _render([p for p in sources if p in todo], options, warn, progress)
         if plan_ is None:
             return None
