@@ -1,7 +1,7 @@
 """Benchmark openapi-tool against peer generators on the same inputs, in one run (issue 7).
 
     python bench/run.py                 # everything, on ../shared/corpus (a few minutes)
-    python bench/run.py --only swagger,regen --runs 5
+    python bench/run.py --only swagger,regen,regen-one,help --runs 5
     python bench/run.py --tiny --no-peers   # seconds, on specs/ (the smoke test)
 
 Every tool runs as a fresh process, so start-up counts as a user sees it. Each comparison
@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,8 @@ from report import Case
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-CASES = ("swagger", "argo", "crds", "regen", "convert")
+CASES = ("help", "swagger", "argo", "crds", "regen", "regen-one", "convert")
+CHANGED_CRD = "cert-manager/cert-manager.io_certificates.yaml"  # the file regen-one edits between runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
 
         cdk_cwd = work / "cdk8s-cwd"  # cdk8s may write cdk8s.yaml beside its output
         cdk_cwd.mkdir()
+        if "help" in only:
+            run("help", "openapi-tool --help", [Contender("openapi-tool --help", lambda out: [*ours, "--help"], REPO, env)])
         if "swagger" in only and data.swagger:
             contenders = [gen("--spec", str(data.swagger))]
             if dmc:
@@ -104,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             regen = gen("--crd", str(data.argo))
             regen.fresh, regen.tool = False, "openapi-tool gen, 2nd"
             run("regen-argo", f"no-change regen, {data.argo.name}", [regen])
+        if "regen-one" in only and len(data.crds) > 1:
+            _regen_one(ours, env, data, work, gen, run, skipped)
         if "convert" in only:
             _convert(ours, env, data, work, k8s_module, crd_module, run, skipped)
 
@@ -151,6 +157,51 @@ def _convert(ours, env, data, work, k8s_module, crd_module, run, skipped) -> Non
     contender = Contender("openapi-tool convert",
                           lambda out: [*ours, "convert", "-q", str(data.manifests), "-o", str(out), *schemas], REPO, env)
     run("convert", f"convert manifests ({len(files)} files, {_mb(files)})", [contender])
+
+
+def _regen_one(ours, env, data, work, gen, run, skipped) -> None:
+    """All corpus CRDs regenerated after one file changed: a copy of the CRDs whose file
+    CHANGED_CRD (or the first) alternates between its text and an edited description before
+    every run; the last output is then compared with a cold run over the same files."""
+    root = data.root / "crds" if data.root and (data.root / "crds").is_dir() else data.crds[0].parent
+    copy = work / "crds-copy"
+    shutil.copytree(root, copy)
+    crds = [copy / p.relative_to(root) for p in data.crds]
+    target = next((p for p in crds if p.relative_to(copy).as_posix() == CHANGED_CRD), crds[0])
+    texts = [target.read_text(encoding="utf-8")]
+    texts.append(texts[0].replace("description: ", "description: (edited) ", 1))
+    if texts[0] == texts[1]:
+        texts[1] = texts[0] + "\n# edited\n"
+    turn = iter(range(1_000_000))
+    options = [a for path in crds for a in ("--crd", str(path))]
+
+    def argv(out: Path) -> list[str]:
+        target.write_text(texts[next(turn) % 2], encoding="utf-8")
+        return gen(*options).argv(out)
+
+    contender = Contender("openapi-tool gen, 2nd", argv, REPO, env, fresh=False)
+    case = run("regen-one", f"all CRDs, {target.relative_to(copy)} changed", [contender])
+    ours = case.ours
+    if ours is None or ours.error or ours.output is None:
+        return
+    cold = work / "regen-one-cold" / ours.output.name  # the same directory name: the module name follows it
+    try:
+        run_once(gen(*options).argv(cold), REPO, env)
+    except RunFailed as error:
+        ours.error = f"cold run for the comparison failed: {error}"
+        return
+    differ = _differences(ours.output, cold)
+    ours.note = "output identical to a cold run" if not differ else ""
+    if differ:
+        ours.error = f"output differs from a cold run in {len(differ)} files, e.g. {differ[0]}"
+
+
+def _differences(a: Path, b: Path) -> list[str]:
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+    left, right = tree(a), tree(b)
+    return sorted(k for k in left.keys() | right.keys() if left.get(k) != right.get(k))
 
 
 def _peer(found: peers.Peer | str, name: str, skipped: list[str]) -> peers.Peer | None:

@@ -38,6 +38,9 @@ class Plan:
     lock: dict[str, Any]
     picks: list["Pick"] = field(default_factory=list)
     """Kinds defined differently in several inputs, and the definition used."""
+    counts: dict[str, int] | None = None
+    """Summary counts over the whole output when the module holds only part of it (an
+    incremental run): schemas, written, kept_as_comments, cel_rules, cel_kept."""
 
 
 @dataclass
@@ -132,6 +135,7 @@ def plan(
     from openapi_tool.regen.surface import surface
     from openapi_tool.sources.build import build_model_from
 
+    crds_only = inputs.specs is None and not inputs.server_version
     picks: list[Pick] = []
     model = build_model_from(inputs.crds, inputs.specs, warn, include_unserved, prefer, picks)
     inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
@@ -147,7 +151,23 @@ def plan(
     }
     if inputs.server_version:
         lock["server_version"] = inputs.server_version
+    if crds_only and len(inputs.digests) > 1:
+        lock["parts"] = parts(module, inputs.digests)
     return Plan(model, module, lock, picks)
+
+
+def parts(module: "RenderedModule", sources: dict[str, str]) -> dict[str, Any]:
+    """Each CRD source file's share of the module, recorded in the lock so that a later run
+    can regenerate the files of changed sources alone (one source: nothing to keep)."""
+    out = {}
+    for source in sources:
+        share = module.by_source.get(source)
+        if share is None:  # a file holding no CRD (warned about): it shares nothing
+            out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
+            continue
+        out[source] = {"apis": sorted(share.apis), "dirs": sorted(share.dirs),
+                       "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept]}
+    return dict(sorted(out.items()))
 
 
 def drift(plan_: Plan, output: Path) -> Drift:
@@ -224,26 +244,57 @@ def run_job(
     options = options_for(job)
     if not check:
         remove_stale(job.output)  # a run killed while moving files in left them half-way: put them back first
-    lock = None if need_report else _untouched(_fingerprint(job, options), job.output)
+    fingerprint = None if need_report else _fingerprint(job, options)
+    lock = _untouched(fingerprint, job.output)
     if lock is not None:
         summary = lock.get("summary", {})
         files = sorted(lock["files"])
         if check:
             return Outcome(job.output, summary.get("schemas", 0), summary, drift=Drift())
         return Outcome(job.output, summary.get("schemas", 0), summary, written=WriteResult(unchanged=files))
-    from openapi_tool.inputs import read_inputs
     from openapi_tool.report import report_data
 
-    inputs = read_inputs(list(job.crd), list(job.spec), job.cluster, job.exclude)
-    plan_ = plan(inputs, options, warn, progress, job.include_unserved, job.prefer)
+    plan_ = _incremental(job, fingerprint, options, warn, progress)
+    if plan_ is None:
+        from openapi_tool.inputs import read_inputs
+
+        inputs = read_inputs(list(job.crd), list(job.spec), job.cluster, job.exclude)
+        plan_ = plan(inputs, options, warn, progress, job.include_unserved, job.prefer)
     selection = _selection(job)
     if selection is not None:
         plan_.lock["selection"] = selection
     data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved, plan_.picks)
-    plan_.lock["summary"] = {"schemas": len(plan_.model.schemas), "checks": data["checks"] | {"not_checked": []},
+    schemas = len(plan_.model.schemas)
+    if plan_.counts is not None:
+        counts = plan_.counts
+        schemas = counts["schemas"]
+        data["checks"].update(written=counts["written"], kept_as_comments=counts["kept_as_comments"],
+                              cel_rules=counts["cel_rules"], cel_rules_translated=counts["cel_rules"] - counts["cel_kept"])
+    plan_.lock["summary"] = {"schemas": schemas, "checks": data["checks"] | {"not_checked": []},
                              "unserved": data["unserved"]}
     if "picked" in data:
         plan_.lock["summary"]["picked"] = data["picked"]
     if check:
-        return Outcome(job.output, len(plan_.model.schemas), data, drift=drift(plan_, job.output))
-    return Outcome(job.output, len(plan_.model.schemas), data, written=apply(plan_, job.output, force))
+        return Outcome(job.output, schemas, data, drift=drift(plan_, job.output))
+    return Outcome(job.output, schemas, data, written=apply(plan_, job.output, force))
+
+
+def _incremental(job: Job, fingerprint: dict[str, Any] | None, options: Options, warn: Callable[[str], None],
+                 progress: Callable[[int, int, str], None]) -> Plan | None:
+    """The plan from the changed CRD files alone, when the output's lock allows it.
+
+    Picks among kinds defined in several files (`--prefer`) and unserved versions (left out
+    or included) are not recorded per file, so such an output is regenerated in full."""
+    if (fingerprint is None or job.spec or job.cluster is not None or not job.crd or job.prefer is not None
+            or job.include_unserved):
+        return None
+    summary = read_lock(job.output).get("summary")
+    if not isinstance(summary, dict) or summary.get("unserved") or summary.get("picked"):
+        return None
+    from openapi_tool.regen.incremental import partial_plan
+
+    paths = expand_paths(list(job.crd), exclude=job.exclude)
+    if len(set(paths)) != len(paths):  # a file given twice is an error a full run reports
+        return None
+    ordered = {path: fingerprint["sources"][path] for path in paths}
+    return partial_plan(ordered, fingerprint, job.output, options, warn, progress)

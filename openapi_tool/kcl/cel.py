@@ -535,9 +535,9 @@ def _parse(rule: str) -> Tree:
     """The CEL syntax tree of a rule; real CRDs repeat rules, so parse each text once."""
     global _PARSER
     if _PARSER is None:
-        from celpy.celparser import CELParser
+        from openapi_tool.kcl.cel_tables import cel_parser
 
-        _PARSER = CELParser()
+        _PARSER = cel_parser()
     try:
         return _PARSER.parse(rule)
     except (LarkError, Exception) as error:  # celpy wraps lark errors in its own type

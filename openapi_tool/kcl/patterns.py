@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from openapi_tool.kcl.names import string_literal
-from openapi_tool.model import Constraints, ListType, MapType, Model, Type
+from openapi_tool.model import Constraints, ListType, MapType, Model, Schema, Type
 
 _FAILED_LINE = re.compile(r"main\.k:(\d+):")
 
@@ -66,7 +66,12 @@ def _run(api, kcl, main: Path) -> str:
 
 def all_constraints(model: Model) -> list[Constraints]:
     """Every constraint set in the model: schemas, properties, list items and map values."""
-    found: list[Constraints] = []
+    return [c for schema in model.schemas for c in schema_constraints(schema)]
+
+
+def schema_constraints(schema: Schema) -> list[Constraints]:
+    """Every constraint set of one schema: its own, its properties', their list items' and map values'."""
+    found: list[Constraints] = [schema.constraints]
 
     def visit(constraints: Constraints, type_: Type) -> None:
         found.append(constraints)
@@ -75,10 +80,8 @@ def all_constraints(model: Model) -> list[Constraints]:
         if isinstance(type_, MapType):
             visit(type_.value_constraints, type_.values)
 
-    for schema in model.schemas:
-        found.append(schema.constraints)
-        for prop in schema.properties:
-            visit(prop.constraints, prop.type)
+    for prop in schema.properties:
+        visit(prop.constraints, prop.type)
     return found
 
 

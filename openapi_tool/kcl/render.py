@@ -14,7 +14,7 @@ from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
 from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
-from openapi_tool.kcl.patterns import PatternChecker, all_constraints, all_patterns
+from openapi_tool.kcl.patterns import PatternChecker, all_patterns, schema_constraints
 from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
@@ -33,6 +33,22 @@ class RenderedModule:
     checks: int = 0
     skipped: tuple[Skipped, ...] = ()
     cel_rules: int = 0
+    by_source: dict[str, "SourceShare"] = field(default_factory=dict)
+    """Each source file's share of the module (what incremental regeneration keeps or replaces)."""
+
+
+@dataclass
+class SourceShare:
+    """What the schemas defined in one source file contribute: the package directories and
+    API versions (schema key prefixes) they live in, and their counts for the summary."""
+
+    dirs: set[str] = field(default_factory=set)
+    apis: set[str] = field(default_factory=set)
+    schemas: int = 0
+    written: int = 0
+    kept: int = 0
+    cel_rules: int = 0
+    cel_kept: int = 0
 
 
 @dataclass
@@ -98,19 +114,31 @@ def render_module(
     files: dict[str, str] = {}
     resources: dict[str, str] = {}
     vendored = False
+    by_source: dict[str, SourceShare] = {}
+    cel_rules = 0
     for count, schema in enumerate(model.schemas, 1):
         progress(count, len(model.schemas), "rendering schemas")
         placement = placements[schema.key]
+        share = by_source.setdefault(schema.source.file, SourceShare())
+        share.schemas += 1
+        share.apis.add(schema.key.split(":", 1)[0])
+        rules = sum(len(c.validations) for c in schema_constraints(schema))
+        share.cel_rules += rules
+        cel_rules += rules
         directory = placement.package
         if is_bundled(schema.key):
             if options.k8s_module:
                 continue
             directory, vendored = (VENDOR_DIR, *placement.package), True
+        share.dirs.add("/".join(directory))
         if schema.gvk is not None:
             resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
         view, schema_checks_ = _file_view(schema, placement, placements, package_names[placement.package], schemas, patterns, warn)
         checks += schema_checks_.translated
         skipped += schema_checks_.skipped
+        share.written += schema_checks_.translated
+        share.kept += len(schema_checks_.skipped)
+        share.cel_kept += sum(1 for s in schema_checks_.skipped if s.rule.startswith("rule "))
         files["/".join(directory + (placement.file,))] = schema_template.render(file=view, version=__version__)
     k8s_path = options.k8s_module or (f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}" if vendored else None)
     if vendored:
@@ -122,8 +150,7 @@ def render_module(
         version=string_literal(options.module_version or DEFAULT_MODULE_VERSION),
         k8s_path=string_literal(k8s_path) if k8s_path else None,
     )
-    cel_rules = sum(len(c.validations) for c in all_constraints(model))
-    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules)
+    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules, by_source)
 
 
 def _file_view(

@@ -33,7 +33,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         changes.append(Change(False, "resource added", resource, "new kind or version"))
     compare_rules = _has_rules(old) or not _has_rules(new)  # a lock from before rules were recorded
     for key in sorted(old.keys() & new.keys()):
-        changes += _schema_changes(old[key], new[key], compare_rules)
+        if old[key] != new[key]:  # equal entries have no changes; most are equal on a regeneration
+            changes += _schema_changes(old[key], new[key], compare_rules)
     return changes
 
 

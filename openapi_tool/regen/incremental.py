@@ -1,0 +1,160 @@
+"""Regenerate only what changed CRD files produce, keeping the rest of the output as it is.
+
+A CRD-only output made from several files records in its lock each file's share (`parts`):
+the package directories and API versions its schemas live in and its summary counts. When
+some files change, are added or are removed, only the changed files are parsed and
+rendered, together with every unchanged file that shares a package with them (schema names
+inside a package depend on every kind in it). The other files' generated files, resources,
+API surface and counts are taken from the lock and the output directory unchanged.
+
+Packages interact only inside one package and through directory names that differ only in
+case or in a number suffix (uniquing appends numbers), so files "share" a package when
+their directories agree after casefolding and dropping trailing digits. Anything this
+cannot vouch for (another tool version, templates or options, a generated file edited
+since, no `parts` in the lock) means a full run instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from openapi_tool.errors import InputError
+from openapi_tool.output import digest, read_lock
+
+if TYPE_CHECKING:
+    from openapi_tool.generate import Plan
+    from openapi_tool.kcl.options import Options
+
+_COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
+
+
+def _family(directory: str) -> str:
+    """Directories that uniquing could make collide map to one family."""
+    return directory.casefold().rstrip("0123456789")
+
+
+def _families(part: dict[str, Any]) -> set[str]:
+    return {_family(d) for d in part.get("dirs", [])}
+
+
+def partial_plan(
+    sources: dict[str, str],
+    fingerprint: dict[str, Any],
+    output: Path,
+    options: "Options",
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None],
+) -> "Plan | None":
+    """The plan a full run over `sources` (path -> digest, in command-line order) would
+    make, built from the changed files alone; None when a full run is needed instead."""
+    old = read_lock(output)
+    old_parts = old.get("parts")
+    old_sources = old.get("sources")
+    if (not isinstance(old_parts, dict) or not isinstance(old_sources, dict) or set(old_parts) != set(old_sources)
+            or len(sources) < 2 or any(old.get(k) != fingerprint[k] for k in ("tool", "templates", "options"))):
+        return None
+    if not isinstance(old.get("files"), dict):
+        return None
+    changed = {p for p, d in sources.items() if old_sources.get(p) != d}
+    gone = set(old_sources) - set(sources)
+    if not changed and not gone:
+        return None  # nothing changed but the lock does not match: a full run repairs it
+    hot = set().union(*(_families(old_parts[p]) for p in (changed | gone) if p in old_parts))
+    todo = set(changed)
+    while True:
+        todo |= _sharing(old_parts, set(sources) - todo, hot)
+        if todo >= set(sources):
+            return None  # everything is affected: a full run is the same work
+        plan_ = _render([p for p in sources if p in todo], options, warn, progress)
+        if plan_ is None:
+            return None
+        new_parts = plan_.lock.get("parts") or _single_part(plan_, todo)
+        hot |= set().union(*(_families(part) for part in new_parts.values()))
+        more = _sharing(old_parts, set(sources) - todo, hot)
+        if not more:
+            break
+        todo |= more
+    kept = [p for p in sources if p not in todo]
+    if not kept:
+        return None
+    return _merged(plan_, new_parts, {p: old_parts[p] for p in kept}, old, output, sources)
+
+
+def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> set[str]:
+    """The candidates whose package directories share a family with `hot`, transitively."""
+    found: set[str] = set()
+    grew = True
+    while grew:
+        grew = False
+        for path in candidates - found:
+            families = _families(old_parts[path])
+            if families & hot:
+                found.add(path)
+                hot |= families
+                grew = True
+    return found
+
+
+def _intact_text(path: Path, expected: Any) -> str | None:
+    """The text of a generated file, or None when it was edited or removed since the lock."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return data.decode("utf-8") if digest(data) == expected else None
+
+
+def _render(paths: list[str], options: "Options", warn, progress) -> "Plan | None":
+    from openapi_tool.generate import plan
+    from openapi_tool.inputs import read_inputs
+
+    if not paths:
+        return None
+    try:
+        return plan(read_inputs(paths, []), options, warn, progress)
+    except InputError:  # e.g. only files without a CRD changed: let a full run decide
+        return None
+
+
+def _single_part(plan_: "Plan", todo: set[str]) -> dict[str, Any]:
+    """`parts` for a render of one file (plan() records parts only for several)."""
+    from openapi_tool.generate import parts
+
+    return parts(plan_.module, {p: "" for p in todo})
+
+
+def _merged(plan_: "Plan", new_parts: dict[str, Any], kept_parts: dict[str, Any], old: dict[str, Any],
+            output: Path, sources: dict[str, str]) -> "Plan | None":
+    """The partial plan with the kept files' share of the previous output added back."""
+    kept_dirs = {d for part in kept_parts.values() for d in part["dirs"]}
+    kept_apis = {a for part in kept_parts.values() for a in part["apis"]}
+    new_dirs = {d for part in new_parts.values() for d in part["dirs"]}
+    new_apis = {a for part in new_parts.values() for a in part["apis"]}
+    if kept_dirs & new_dirs or kept_apis & new_apis:
+        return None
+    files = dict(plan_.module.files)
+    for relative, expected in old["files"].items():
+        if relative.rpartition("/")[0] in kept_dirs:
+            text = _intact_text(output / relative, expected)
+            if text is None or relative in files:  # edited since: a full run writes it anew
+                return None
+            files[relative] = text
+    resources = dict(plan_.lock["resources"])
+    for api_kind, place in old.get("resources", {}).items():
+        if api_kind.split(" ", 1)[0] in kept_apis:
+            resources[api_kind] = place
+    surface = dict(plan_.lock["surface"])
+    for key, entry in old.get("surface", {}).items():
+        if key.split(":", 1)[0] in kept_apis:
+            surface[key] = entry
+    module = plan_.module
+    counts = [len(plan_.model.schemas), module.checks, len(module.skipped), module.cel_rules,
+              sum(1 for s in module.skipped if s.rule.startswith("rule "))]
+    for part in kept_parts.values():
+        counts = [a + b for a, b in zip(counts, part["counts"])]
+    lock = {**plan_.lock, "sources": dict(sorted(sources.items())), "resources": dict(sorted(resources.items())),
+            "surface": surface, "parts": dict(sorted({**kept_parts, **new_parts}.items()))}
+    merged = replace(module, files=dict(sorted(files.items())), resources=lock["resources"])
+    return replace(plan_, module=merged, lock=lock, counts=dict(zip(_COUNTS, counts)))
