@@ -142,7 +142,16 @@ def _containers(inner: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
 shapes = st.recursive(_scalar_shapes(), _containers, max_leaves=2)
 
 SCALARS = st.one_of(short_texts, small_ints, st.booleans(), st.just(2.5), st.none())
-values = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from("kl"), inner, max_size=2), max_leaves=4)
+
+
+def _entries(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[dict]:
+    """Map entries are never null: the API server prunes a null entry before counting
+    min/maxProperties, and the IR does not record whether map values are nullable (a known
+    gap, outside this test)."""
+    return st.dictionaries(st.sampled_from("kl"), inner.filter(lambda v: v is not None), max_size=2)
+
+
+values = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | _entries(inner), max_leaves=4)
 
 
 def _enum_values(node: Any) -> list[Any]:
@@ -196,7 +205,7 @@ def cases(draw: st.DrawFn) -> tuple[dict, list[dict]]:
         if node.get("type") == "array":
             wrapped = st.lists(pool, max_size=3) | pool
         elif node.get("type") == "object":
-            wrapped = st.dictionaries(st.sampled_from("kl"), pool, max_size=2) | pool
+            wrapped = _entries(pool) | pool
         specs += [{name: v} for v in draw(st.lists(wrapped, min_size=4, max_size=8))]
     return _crd(fields, around), [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": s} for s in specs]
 

@@ -194,10 +194,9 @@ def value_conditions(
         view = expr if isinstance(type_, (Primitive, AnyType)) else f"({expr} as str)"
         out += _guarded(expr, kinds, _STRINGS, _string(view, c, context, where, result), context, where, result)
     if "list" in kinds:
-        view = expr if isinstance(type_, (ListType, AnyType)) else f"[_l{depth} for _l{depth} in {expr}]"
-        out += _guarded(expr, kinds, _LISTS, _list(view, c, context.names), context, where, result)
+        out += _not_in_union(type_, _guarded(expr, kinds, _LISTS, _list(expr, c, context.names), context, where, result), where, result)
     if "dict" in kinds:
-        out += _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result)
+        out += _not_in_union(type_, _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result), where, result)
     out += _membership(expr, type_, kinds, c, where, result)
     if c.combinators:
         from openapi_tool.kcl.combinators import Subject, combinator_conditions
@@ -208,20 +207,19 @@ def value_conditions(
         from openapi_tool.kcl.cel import Value
 
         out += _cel(Value(expr, type_), c, context, where, result)
-    for member in _containers(type_):
-        container: list[tuple[str, str]] = []
-        view = expr if member is type_ else f"[_l{depth} for _l{depth} in {expr}]"
+    containers: list[tuple[str, str]] = []
+    for member in type_.members if isinstance(type_, UnionType) else (type_,):
         if isinstance(member, ListType) and not member.nullable_items:
-            container.append((f"None not in {view}", "items must not be null"))
+            containers.append((f"None not in {expr}", "items must not be null"))
         if isinstance(member, ListType):
             item = f"_v{depth}"
             for condition, message in value_conditions(item, member.items, member.item_constraints, depth + 1, context, where, result):
-                container.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
+                containers.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
         if isinstance(member, MapType):
             key, value = f"_k{depth}", f"_v{depth}"
             for condition, message in value_conditions(value, member.values, member.value_constraints, depth + 1, context, where, result):
-                container.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
-        out += _guarded(expr, kinds, runtime_kinds(member), container, context, where, result)
+                containers.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
+    out += _not_in_union(type_, containers, where, result)
     return out
 
 
@@ -244,16 +242,14 @@ def _guarded(
     return [(f"({test} or {condition})", message) for condition, message in conditions]
 
 
-def _containers(type_: Type) -> list[Type]:
-    """The list and map types a value of `type_` may be: itself, or its union's one list
-    member and one map member (two of a kind could not be told apart)."""
-    if isinstance(type_, (ListType, MapType)):
-        return [type_]
+def _not_in_union(type_: Type, conditions: list[tuple[str, str]], where: str, result: Checks) -> list[tuple[str, str]]:
+    """List and map conditions, except on a union: KCL neither iterates nor slices a value
+    typed `[str] | int`, and `as` names no list or map type, so those stay comments."""
     if not isinstance(type_, UnionType):
-        return []
-    lists = [m for m in type_.members if isinstance(m, ListType)]
-    maps = [m for m in type_.members if isinstance(m, MapType)]
-    return (lists if len(lists) == 1 else []) + (maps if len(maps) == 1 else [])
+        return conditions
+    for _, message in conditions:
+        skip(result, where, message, "a list or map inside a union with other kinds of value")
+    return []
 
 
 def _membership(expr: str, type_: Type, kinds: frozenset[str], c: Constraints, where: str, result: Checks) -> list[tuple[str, str]]:
