@@ -158,3 +158,15 @@ def test_a_changed_file_that_no_longer_parses_writes_nothing(project, capsys: py
 def test_the_lock_records_each_files_share_only_for_several_files() -> None:
     lock = json.loads((ROOT / "generated" / "widgets" / "openapi-tool.lock").read_text(encoding="utf-8"))
     assert "parts" not in lock  # one source: nothing to keep on a change, goldens unchanged
+
+
+def test_a_hand_edited_lock_means_a_full_run(project, tmp_path: Path) -> None:
+    sources, out, parsed = project
+    lock_path = out / "openapi-tool.lock"
+    lock = json.loads(lock_path.read_text(encoding="utf-8"))
+    del next(iter(lock["parts"].values()))["counts"]
+    lock_path.write_text(json.dumps(lock), encoding="utf-8")
+    (sources / "c.yaml").write_text(_crd("cherry.example.org", "Cherry", field="weight"), encoding="utf-8")
+    _gen(sources, out)
+    assert parsed == [["a.yaml", "b.yaml", "c.yaml", "d.yaml"]]
+    _same_as_cold(sources, out, tmp_path)

@@ -55,7 +55,7 @@ def partial_plan(
     if (not isinstance(old_parts, dict) or not isinstance(old_sources, dict) or set(old_parts) != set(old_sources)
             or len(sources) < 2 or any(old.get(k) != fingerprint[k] for k in ("tool", "templates", "options"))):
         return None
-    if not isinstance(old.get("files"), dict):
+    if not isinstance(old.get("files"), dict) or not all(map(_well_formed, old_parts.values())):
         return None
     changed = {p for p, d in sources.items() if old_sources.get(p) != d}
     gone = set(old_sources) - set(sources)
@@ -80,6 +80,12 @@ def partial_plan(
     if not kept:
         return None
     return _merged(plan_, new_parts, {p: old_parts[p] for p in kept}, old, output, sources)
+
+
+def _well_formed(part: Any) -> bool:
+    """A share as plan() records it (a lock edited by hand means a full run)."""
+    return (isinstance(part, dict) and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts"))
+            and len(part["counts"]) == len(_COUNTS) and all(isinstance(n, int) for n in part["counts"]))
 
 
 def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> set[str]:
