@@ -18,7 +18,7 @@ from openapi_tool.convert.catalog import Catalog, SchemaRef
 from openapi_tool.convert.compare import Difference, differences
 from openapi_tool.convert.emit import Line, Typing, emit_document
 from openapi_tool.convert.probe import Probe, ProbeOutcome, Runner
-from openapi_tool.convert.read import Document, SourceFile
+from openapi_tool.convert.read import ManifestDocument, SourceFile
 from openapi_tool.convert.tree import Mapping, Node, Path, Scalar, Sequence, at, format_path, to_data
 
 ROUNDS = 4
@@ -42,7 +42,7 @@ class Unit:
     """One non-empty document and the resources in it."""
 
     source: SourceFile
-    document: Document
+    document: ManifestDocument
     name: str
     resources: list[Resource]
 
