@@ -1,4 +1,6 @@
-"""Check a generated module with the real KCL compiler (kcl-lib), one package at a time."""
+"""Compile a generated module with the real KCL compiler (kcl-lib), one package at a time,
+and resolve a module's path dependencies for any kcl-lib run (`convert/verify.py`, by
+contrast, checks that converted files render their manifests)."""
 
 from __future__ import annotations
 

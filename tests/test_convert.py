@@ -9,6 +9,7 @@ tests/fixtures/convert/expected: rewrite them with `pytest tests/test_convert.py
 
 from __future__ import annotations
 
+import inspect
 import io
 import shutil
 from pathlib import Path
@@ -319,6 +320,15 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, err = _cli(["convert", str(MANIFESTS / "list.yaml"), "-o", str(tmp_path / "out"), "--schemas", str(tmp_path)], capsys)
     assert code == 2 and "no kcl.mod there" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_verify_module_is_not_shadowed_by_a_function() -> None:
+    """`import openapi_tool.convert.verify` gives the module, so monkeypatching it reaches callers."""
+    import openapi_tool.convert as package
+    import openapi_tool.convert.verify as module
+
+    assert inspect.ismodule(package.verify) and package.verify is module
+    assert module.verify_conversion is verify_conversion
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
