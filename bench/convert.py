@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from openapi_tool.cli import main as cli  # noqa: E402
-from openapi_tool.convert import Options, convert, verify  # noqa: E402
+from openapi_tool.convert import ConvertOptions, convert, verify_conversion  # noqa: E402
 from openapi_tool.convert.comments import document_markers  # noqa: E402
 from openapi_tool.convert.compare import first_difference  # noqa: E402
 from openapi_tool.convert.read import parse_values, read_inputs  # noqa: E402
@@ -107,10 +107,10 @@ def _k8s_module(work: Path) -> list[str]:
 
 def _ours(name: str, inputs: Path, out: Path, schemas: tuple[str, ...]) -> tuple[str, float, int, int, str]:
     started = time.perf_counter()
-    conversion = convert([str(inputs)], out, Options(schemas), lambda message: None)
+    conversion = convert([str(inputs)], out, ConvertOptions(schemas), lambda message: None)
     write_tree(out, conversion.files)
     seconds = time.perf_counter() - started
-    failed = {f.file for f in verify(out, conversion.expected)}
+    failed = {f.file for f in verify_conversion(out, conversion.expected)}
     count = sum(len(v) for v in conversion.expected.values())
     exact = sum(len(v) for k, v in conversion.expected.items() if str(out / k) not in failed)
     typed = sum(1 for u in conversion.units for r in u.resources if r.typing.head)

@@ -337,7 +337,7 @@ def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.verify import compile_module, format_differences
+    from openapi_tool.kcl_compile import compile_module, format_differences
 
     root = Path(args.module)
     if not (root / "kcl.mod").is_file():
@@ -355,13 +355,13 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.convert import Options, convert, verify
+    from openapi_tool.convert import ConvertOptions, convert, verify_conversion
     from openapi_tool.output import write_tree
     from openapi_tool.staging import remove_stale
 
     output = Path(args.output)
     remove_stale(output)  # a run killed while moving files in left them half-way: put them back first
-    options = Options(tuple(args.schemas), args.layout, args.name)
+    options = ConvertOptions(tuple(args.schemas), args.layout, args.name)
     conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
     record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
     result = write_tree(output, conversion.files, record, args.force)
@@ -370,7 +370,7 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
               f"{len(result.unchanged)} unchanged, {len(result.removed)} removed", file=sys.stderr)
     if not args.verify:
         return 0
-    failures = verify(output, conversion.expected, reporter.progress)
+    failures = verify_conversion(output, conversion.expected, reporter.progress)
     for failure in failures:
         print(f"verify: {failure}", file=sys.stderr)
     total = len(conversion.expected)

@@ -1,4 +1,8 @@
-"""Read YAML and JSON input files into documents, with file and place on every error."""
+"""Read YAML and JSON input files into documents, with file and place on every error.
+
+The one YAML reading of the tool: `StrictLoader` (YAML 1.1 scalars, dates kept as text,
+no duplicate keys), `decode`, `json_value` and `yaml_error` are what `convert.read`
+builds its node trees with too."""
 
 from __future__ import annotations
 
@@ -36,7 +40,12 @@ class Document:
 
     @property
     def label(self) -> str:
-        return f"{self.file} (document {self.index + 1})" if self.in_stream else self.file
+        return document_label(self.file, self.index, self.in_stream)
+
+
+def document_label(file: str, index: int, in_stream: bool) -> str:
+    """How messages name a document: the file, with the document's number in a stream of several."""
+    return f"{file} (document {index + 1})" if in_stream else file
 
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -170,7 +179,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _yaml_error(file: str, error: yaml.YAMLError) -> InputError:
+def yaml_error(file: str, error: yaml.YAMLError) -> InputError:
+    """PyYAML's error as a one-line input error at its line and column."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     place = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -188,7 +198,8 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _decode(file: str, raw: bytes) -> str:
+def decode(file: str, raw: bytes) -> str:
+    """A file's bytes as text (UTF-8, a byte order mark dropped); bad bytes name their line."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -198,28 +209,37 @@ def _decode(file: str, raw: bytes) -> str:
 
 def parse_text(file: str, raw: bytes) -> list[Document]:
     """Parse one file's bytes as JSON (when it looks like JSON) or a YAML stream."""
-    text = _decode(file, raw)
+    text = decode(file, raw)
     with _collector_paused():
         return _parse_decoded(file, text)
 
 
+def json_value(file: str, text: str) -> tuple[Any] | None:
+    """The value of a JSON file, as a 1-tuple; None when the text is to be read as YAML
+    (it is not named `.json` and does not parse as JSON, or does not start like JSON)."""
+    if not (file.endswith(JSON_SUFFIXES) or text.lstrip().startswith(("{", "["))):
+        return None
+    try:
+        return (json.loads(text, object_pairs_hook=_no_duplicate_keys),)
+    except json.JSONDecodeError as error:
+        if file.endswith(JSON_SUFFIXES):
+            raise InputError(file, f"{error.lineno}:{error.colno}", f"invalid JSON: {error.msg}") from None
+        return None
+    except ValueError as error:
+        raise InputError(file, "", f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise InputError(file, "", "invalid JSON: nested too deeply") from None
+
+
 def _parse_decoded(file: str, text: str) -> list[Document]:
-    stripped = text.lstrip()
-    if file.endswith(JSON_SUFFIXES) or stripped.startswith(("{", "[")):
-        try:
-            return [Document(file, 0, json.loads(text, object_pairs_hook=_no_duplicate_keys))]
-        except json.JSONDecodeError as error:
-            if file.endswith(JSON_SUFFIXES):
-                raise InputError(file, f"{error.lineno}:{error.colno}", f"invalid JSON: {error.msg}") from None
-        except ValueError as error:
-            raise InputError(file, "", f"invalid JSON: {error}") from None
-        except RecursionError:
-            raise InputError(file, "", "invalid JSON: nested too deeply") from None
+    as_json = json_value(file, text)
+    if as_json is not None:
+        return [Document(file, 0, as_json[0])]
     try:
         documents = list(yaml.load_all(text, Loader=StrictLoader)) or [None]  # an empty file: one empty document
         return [Document(file, index, data, len(documents) > 1) for index, data in enumerate(documents)]
     except yaml.YAMLError as error:
-        raise _yaml_error(file, error) from None
+        raise yaml_error(file, error) from None
     except RecursionError:
         raise InputError(file, "", "invalid YAML: nested too deeply") from None
 

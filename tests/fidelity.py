@@ -52,7 +52,7 @@ from typing import Any
 
 import yaml
 
-from openapi_tool.verify import external_packages
+from openapi_tool.kcl_compile import external_packages, external_pkgs
 
 try:  # the C loader is ten times faster on the multi-megabyte CRDs
     from yaml import CSafeLoader as _BaseLoader
@@ -1293,7 +1293,7 @@ class KclRunner:
         self.kcl = kcl
         self.api = kcl.API()
         self.root = trimmed_module(module, import_path, work)
-        self.external = external_packages(self.api, self.root)  # the vendored k8s module
+        self.external = external_pkgs(external_packages(self.root))  # the vendored k8s module
         package, _, self.schema = import_path.rpartition(".")
         self.package = package
         self.main = self.root / "_fidelity_main.k"

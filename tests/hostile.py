@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from openapi_tool.cli import main
 from openapi_tool.kcl.names import KEYWORDS
 from openapi_tool.kcl.values import literal
-from openapi_tool.verify import external_packages
+from openapi_tool.kcl_compile import external_packages, external_pkgs
 
 TRICKY = ['"""', "\\", "${HOME}", "${", "$", "\n", "\t", "é", "中文", "\x01", "\u2028", '"', "'", "{", "}", "#", "../", "/"]
 texts = st.lists(st.sampled_from(TRICKY) | st.text(max_size=6), max_size=5).map("".join)
@@ -135,7 +135,7 @@ def check_instances(out: Path, instances: list[tuple[str, Any]]) -> None:
     main_k.write_text("\n".join(lines) + "\n", encoding="utf-8")
     try:
         api = kcl.API()
-        external = external_packages(api, out)
+        external = external_pkgs(external_packages(out))
         result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(main_k)], work_dir=str(out), external_pkgs=external))
     finally:
         main_k.unlink()

@@ -362,7 +362,7 @@ def test_unexpected_os_errors_are_one_line_and_debug_shows_the_traceback(
     else:  # a directory the compiler may not read: simulated, as the tests may run as root
         def unreadable(root: Path) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(root / "x_io"))
-        monkeypatch.setattr("openapi_tool.verify.compile_module", unreadable)
+        monkeypatch.setattr("openapi_tool.kcl_compile.compile_module", unreadable)
         args, path, cause = ["compile", str(out)], out / "x_io", "Permission denied"
     capsys.readouterr()
     assert main(args) == 1

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
-from openapi_tool.verify import compile_module
+from openapi_tool.kcl_compile import compile_module
 
 from .conftest import ROOT
 

@@ -275,7 +275,7 @@ def test_user_templates_override_bundled_ones(tmp_path: Path) -> None:
 
 
 def test_crd_module_can_depend_on_a_generated_k8s_module(tmp_path: Path) -> None:
-    from openapi_tool.verify import compile_module
+    from openapi_tool.kcl_compile import compile_module
 
     k8s = tmp_path / "k8s"
     assert main(["gen", "-q", "--spec", str(ROOT / "specs/k8s/mini-swagger.json"), "-o", str(k8s)]) == 0

@@ -9,6 +9,7 @@ tests/fixtures/convert/expected: rewrite them with `pytest tests/test_convert.py
 
 from __future__ import annotations
 
+import inspect
 import io
 import shutil
 from pathlib import Path
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from openapi_tool.cli import main
-from openapi_tool.convert import Options, convert, verify
+from openapi_tool.convert import ConvertOptions, convert, verify_conversion
 from openapi_tool.convert.comments import Span, find_comments
 from openapi_tool.convert.read import parse_file
 from openapi_tool.convert.tree import to_data
@@ -46,7 +47,7 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 def converted(schemas: list[str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object, list[str]]:
     out = tmp_path_factory.mktemp("converted") / "out"
     warnings: list[str] = []
-    conversion = convert([str(MANIFESTS)], out, Options(tuple(schemas)), warnings.append)
+    conversion = convert([str(MANIFESTS)], out, ConvertOptions(tuple(schemas)), warnings.append)
     write_tree(out, conversion.files)
     return out, conversion, warnings
 
@@ -76,12 +77,12 @@ def test_fixtures_convert_to_the_golden_files(converted: tuple, update_golden: b
 
 def test_every_file_renders_its_manifests_back_when_run_alone(converted: tuple) -> None:
     out, conversion, _ = converted
-    assert verify(out, conversion.expected, exact=True) == []
+    assert verify_conversion(out, conversion.expected, exact=True) == []
 
 
 def test_grouped_verification_agrees(converted: tuple) -> None:
     out, conversion, _ = converted
-    assert verify(out, conversion.expected) == []
+    assert verify_conversion(out, conversion.expected) == []
 
 
 def _kcl_lib_output(out: Path, relative: str) -> str:
@@ -114,8 +115,8 @@ def test_verify_fails_a_file_that_loses_its_last_line_break_through_kcl_lib(conv
         "the final line break `kcl run` adds): spec.args[1]: expected \"echo done\\n\\n\", got \"echo done\\n\""
     )
     only = {"line_breaks.k": conversion.expected["line_breaks.k"], "comments.k": conversion.expected["comments.k"]}
-    assert [str(f) for f in verify(broken, only)] == [expected]
-    assert [str(f) for f in verify(broken, only, exact=True)] == [expected]
+    assert [str(f) for f in verify_conversion(broken, only)] == [expected]
+    assert [str(f) for f in verify_conversion(broken, only, exact=True)] == [expected]
 
 
 def test_output_is_in_kcl_fmt_form(converted: tuple) -> None:
@@ -260,7 +261,7 @@ def test_cli_verify_and_summary(schemas: list[str], tmp_path: Path, capsys: pyte
 
 def test_verify_names_file_document_and_path_of_the_first_difference(schemas: list[str], tmp_path: Path) -> None:
     out = tmp_path / "out"
-    conversion = convert([str(MANIFESTS / "comments.yaml")], out, Options(tuple(schemas)), lambda message: None)
+    conversion = convert([str(MANIFESTS / "comments.yaml")], out, ConvertOptions(tuple(schemas)), lambda message: None)
     write_tree(out, conversion.files)
     target = out / "comments.k"
     target.write_text(target.read_text(encoding="utf-8").replace("containerPort = 8080", "containerPort = 8081"), encoding="utf-8")
@@ -268,8 +269,8 @@ def test_verify_names_file_document_and_path_of_the_first_difference(schemas: li
         f"{target}: document 1 (from {MANIFESTS / 'comments.yaml'} (document 1)): "
         "spec.template.spec.containers[0].ports[0].containerPort: expected 8080, got 8081"
     )
-    assert [str(f) for f in verify(out, conversion.expected)] == [expected]
-    assert [str(f) for f in verify(out, conversion.expected, exact=True)] == [expected]
+    assert [str(f) for f in verify_conversion(out, conversion.expected)] == [expected]
+    assert [str(f) for f in verify_conversion(out, conversion.expected, exact=True)] == [expected]
 
 
 def test_stdin_and_json(schemas: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -319,6 +320,15 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, err = _cli(["convert", str(MANIFESTS / "list.yaml"), "-o", str(tmp_path / "out"), "--schemas", str(tmp_path)], capsys)
     assert code == 2 and "no kcl.mod there" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_the_verify_module_is_not_shadowed_by_a_function() -> None:
+    """`import openapi_tool.convert.verify` gives the module, so monkeypatching it reaches callers."""
+    import openapi_tool.convert as package
+    import openapi_tool.convert.verify as module
+
+    assert inspect.ismodule(package.verify) and package.verify is module
+    assert module.verify_conversion is verify_conversion
 
 
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
@@ -387,9 +397,9 @@ def test_any_yaml_value_round_trips(documents: list, tmp_path_factory: pytest.Te
     work = tmp_path_factory.mktemp("prop")
     source = work / "in.yaml"
     source.write_text(yaml.safe_dump_all(documents, allow_unicode=True), encoding="utf-8")
-    conversion = convert([str(source)], work / "out", Options(), lambda message: None)
+    conversion = convert([str(source)], work / "out", ConvertOptions(), lambda message: None)
     assert [e.data for e in conversion.expected["in.k"]] == documents
     assert conversion.not_round_tripping == []
     write_tree(work / "out", conversion.files)
     assert _kcl_renders(work / "out", "in.k") == documents
-    assert verify(work / "out", conversion.expected, exact=True) == []
+    assert verify_conversion(work / "out", conversion.expected, exact=True) == []

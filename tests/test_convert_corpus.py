@@ -6,7 +6,7 @@ experimental/ do, gets one module per part; for a kind in several modules the fi
 given wins). Prints N/N and lists every file that does not round-trip.
 
 Each file is judged as kcl-lib returns it (no final line break) and as `kcl run` prints
-it: by `verify`, and independently for every file holding a string that ends in a line
+it: by `verify_conversion`, and independently for every file holding a string that ends in a line
 break, by PyYAML reading kcl-lib's output both ways against the manifest.
 """
 
@@ -21,10 +21,11 @@ import pytest
 import yaml
 
 from openapi_tool.cli import main
-from openapi_tool.convert import Options, convert, verify
-from openapi_tool.convert.kclrun import Executor, Program, external_packages
+from openapi_tool.convert import ConvertOptions, convert, verify_conversion
+from openapi_tool.convert.kclrun import Executor, Program
 from openapi_tool.convert.read import read_inputs
 from openapi_tool.errors import InputError
+from openapi_tool.kcl_compile import external_packages
 from openapi_tool.output import write_tree
 
 pytestmark = pytest.mark.corpus
@@ -131,10 +132,10 @@ def test_every_corpus_manifest_converts_and_round_trips(corpus: Path, tmp_path: 
     _link_tree(readable, source, inputs)
     out = tmp_path / "out"
     warnings: list[str] = []
-    conversion = convert([str(inputs)], out, Options(tuple(modules)), warnings.append)
+    conversion = convert([str(inputs)], out, ConvertOptions(tuple(modules)), warnings.append)
     write_tree(out, conversion.files)
     converted = time.monotonic()
-    for failure in verify(out, conversion.expected):
+    for failure in verify_conversion(out, conversion.expected):
         failures[str(Path(failure.file).relative_to(out).with_suffix(""))] = failure.message
     sources = {r: Path(re.sub(r" \(document \d+\)$", "", e[0].label)) for r, e in conversion.expected.items() if e}
     judged, line_break_failures = _line_break_failures(out, sources)

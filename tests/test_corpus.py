@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
-from openapi_tool.verify import compile_module, format_differences
+from openapi_tool.kcl_compile import compile_module, format_differences
 
 
 def _crd_files(corpus: Path) -> list[Path]:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from openapi_tool.cli import main
+from openapi_tool.kcl_compile import compile_module, format_differences
 from openapi_tool.output import LOCK
-from openapi_tool.verify import compile_module, format_differences
 
 from .conftest import ROOT
 from .golden_cases import CASES

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openapi_tool.cli import main
-from openapi_tool.verify import compile_module
+from openapi_tool.kcl_compile import compile_module
 
 from .hostile import check_instances, crd, crd_instance, names, texts
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import tomllib
 from pathlib import Path
 
 import kcl_lib.api as kcl
 import pytest
+import tomllib
 import yaml
 
 from openapi_tool.cli import main
+from openapi_tool.kcl_compile import compile_module
 from openapi_tool.output import LOCK
-from openapi_tool.verify import compile_module
 
 from .conftest import ROOT
 from .fake_apiserver import api_server, routes_for

@@ -8,10 +8,12 @@ to the manifest).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
 
-from openapi_tool.convert.literals import is_multiline, scalar_literal
-from openapi_tool.convert.tree import UNDEFINED, Mapping, Node, Path, Scalar, Sequence
+from openapi_tool.convert.tree import Mapping, Node, Path, Scalar, Sequence
 from openapi_tool.kcl.names import attribute_name
+from openapi_tool.kcl.values import UNDEFINED, float_literal, is_multiline, literal
 
 INDENT = "    "
 INLINE_LIMIT = 100
@@ -59,7 +61,7 @@ def emit_document(name: str, root: Node, typings: dict[Path, Typing], comment_li
 class _Emitter:
     def __init__(self, typings: dict[Path, Typing], comment_lines: set[int], plain_floats: bool) -> None:
         self.typings = typings
-        self.plain_floats = plain_floats
+        self.float_text = partial(float_literal, plain=plain_floats)
         self.comment_lines = comment_lines
         self.lines: list[Line] = []
 
@@ -74,7 +76,11 @@ class _Emitter:
         elif isinstance(node, Sequence):
             self.sequence(prefix, node, indent, path, src, resource)
         else:
-            self.lines.append(Line(indent, prefix + scalar_literal(node.value, self.plain_floats), src, item=item, path=path))
+            self.lines.append(Line(indent, prefix + self.scalar(node.value), src, item=item, path=path))
+
+    def scalar(self, value: Any) -> str:
+        """A scalar of the tree as KCL: floats stay floats, line breaks stay line breaks."""
+        return literal(value, float_text=self.float_text, multiline=True)
 
     def mapping(self, prefix: str, node: Mapping, indent: int, path: Path, src: int, typing: Typing | None, resource: Path) -> None:
         head = typing.head if typing is not None else None
@@ -100,7 +106,7 @@ class _Emitter:
             self.lines.append(Line(indent, prefix + "[]", src, path=path))
             return
         if self._inline(node, src):
-            text = prefix + "[" + ", ".join(scalar_literal(i.value, self.plain_floats) for i in node.items) + "]"  # type: ignore[union-attr]
+            text = prefix + "[" + ", ".join(self.scalar(i.value) for i in node.items) + "]"  # type: ignore[union-attr]
             if len(INDENT * indent + text) <= INLINE_LIMIT:
                 self.lines.append(Line(indent, text, src, path=path))
                 return

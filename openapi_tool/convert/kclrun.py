@@ -10,6 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
+from openapi_tool.kcl_compile import external_pkgs
 
 SEPARATOR = "\n---\n"
 """What `manifests.yaml_stream` puts between documents (kcl-lib adds no line break after the last)."""
@@ -42,23 +43,13 @@ def execute(program: Program) -> Result:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         paths.append(str(path))
-    external = [kcl.ExternalPkg(pkg_name=name, pkg_path=path) for name, path in program.external]
+    external = external_pkgs(program.external)
     args = kcl.ExecProgramArgs(k_filename_list=paths, work_dir=program.work_dir, external_pkgs=external)
     try:
         result = kcl.API().exec_program(args)
     except Exception as exc:  # kcl-lib raises for syntax and type errors
         return Result(error=str(exc) or type(exc).__name__)
     return Result(result.yaml_result, result.err_message, result.log_message)
-
-
-def external_packages(root: Path) -> tuple[tuple[str, str], ...]:
-    """The dependencies in `root/kcl.mod`, resolved (with theirs) for `exec_program`."""
-    import kcl_lib.api as kcl
-
-    if "[dependencies]" not in (root / "kcl.mod").read_text(encoding="utf-8"):
-        return ()
-    found = kcl.API().update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(root))).external_pkgs
-    return tuple((p.pkg_name, str(Path(p.pkg_path).resolve())) for p in found)
 
 
 class Executor:

@@ -8,7 +8,6 @@ from pathlib import Path as FsPath
 from typing import Any, Callable
 
 from openapi_tool.convert.catalog import Catalog, load_catalog
-from openapi_tool.convert.check import Runner
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.emit import Line, emit_document
 from openapi_tool.convert.ending import ends_with_break, holds_break_at_end, loses_final_break
@@ -16,6 +15,7 @@ from openapi_tool.convert.files import Block, KclFile
 from openapi_tool.convert.naming import document_name, import_aliases
 from openapi_tool.convert.place import place_comments
 from openapi_tool.convert.plan import Unit, decide, final_probe, imports_of, resources_of, typings
+from openapi_tool.convert.probe import Runner
 from openapi_tool.convert.read import SourceFile, parse_values, read_inputs
 from openapi_tool.convert.tree import Mapping, Scalar, to_data
 from openapi_tool.kcl.names import identifier
@@ -24,7 +24,7 @@ LAYOUTS = ("file", "resource")
 
 
 @dataclass(frozen=True)
-class Options:
+class ConvertOptions:
     schemas: tuple[str, ...] = ()
     layout: str = "file"
     module_name: str | None = None
@@ -64,7 +64,7 @@ class Conversion:
 def convert(
     paths: list[str],
     output: FsPath,
-    options: Options,
+    options: ConvertOptions,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
 ) -> Conversion:

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from openapi_tool.convert.catalog import Catalog, SchemaRef
-from openapi_tool.convert.check import Outcome, Probe, Runner
 from openapi_tool.convert.compare import Difference, differences
 from openapi_tool.convert.emit import Line, Typing, emit_document
-from openapi_tool.convert.read import Document, SourceFile
+from openapi_tool.convert.probe import Probe, ProbeOutcome, Runner
+from openapi_tool.convert.read import ManifestDocument, SourceFile
 from openapi_tool.convert.tree import Mapping, Node, Path, Scalar, Sequence, at, format_path, to_data
 
 ROUNDS = 4
@@ -42,7 +42,7 @@ class Unit:
     """One non-empty document and the resources in it."""
 
     source: SourceFile
-    document: Document
+    document: ManifestDocument
     name: str
     resources: list[Resource]
 
@@ -124,7 +124,7 @@ def _probe(unit: Unit, resource: Resource, key: int) -> Probe:
     return Probe(key, {ref.import_path: resource.api_version}, build)
 
 
-def _settle(unit: Unit, resource: Resource, outcome: Outcome) -> bool:
+def _settle(unit: Unit, resource: Resource, outcome: ProbeOutcome) -> bool:
     """Record what one try showed; True when the resource is to be tried again."""
     ref = resource.ref
     if not outcome.ok:

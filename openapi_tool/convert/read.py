@@ -1,7 +1,8 @@
 """Read manifest files into document trees with their comments.
 
-Values are read as the rest of the tool reads YAML (`openapi_tool.loader`: YAML 1.1
-scalars, dates kept as strings), except that a duplicate key is a warning and the last
+Values are read as the rest of the tool reads YAML (`openapi_tool.loader`, whose loader,
+decoding, JSON reading and error messages this uses: YAML 1.1 scalars, dates kept as
+strings), except that a duplicate key is a warning and the last
 one wins, as when Kubernetes reads the file. `--verify` reads kcl's output the same way
 to compare. Mapping keys become the strings Kubernetes sees
 (`1:` is the key "1", `true:` the key "true", `2.5:` the key "2.5"). Aliases are expanded; merge keys (`<<`)
@@ -10,7 +11,6 @@ are applied, explicit keys winning.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
@@ -23,7 +23,7 @@ import yaml
 from openapi_tool.convert.comments import Comment, Span, document_markers, find_comments
 from openapi_tool.convert.tree import Entry, Mapping, Node, Scalar, Sequence, from_data, to_data
 from openapi_tool.errors import InputError
-from openapi_tool.loader import JSON_SUFFIXES, StrictLoader, expand_paths
+from openapi_tool.loader import StrictLoader, decode, document_label, expand_paths, json_value, yaml_error
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 INT64 = range(-(2**63), 2**63)
@@ -37,7 +37,9 @@ ConvertLoader.add_constructor(MERGE_TAG, lambda loader, node: loader.construct_s
 
 
 @dataclass
-class Document:
+class ManifestDocument:
+    """One document of a manifest file as a node tree, with the comments in its region."""
+
     index: int
     """0-based position in the file's stream."""
     root: Node | None
@@ -51,13 +53,13 @@ class SourceFile:
     """The file as named on the command line (`<stdin>` for standard input)."""
     stem: str
     """Where its output goes, relative to the output directory, without `.k`."""
-    documents: list[Document]
+    documents: list[ManifestDocument]
     header: list[Comment] = field(default_factory=list)
     """Comments at the top of the file, apart from the first document by a blank line."""
     warnings: list[str] = field(default_factory=list)
 
-    def label(self, document: Document) -> str:
-        return f"{self.path} (document {document.index + 1})" if len(self.documents) > 1 else self.path
+    def label(self, document: ManifestDocument) -> str:
+        return document_label(self.path, document.index, len(self.documents) > 1)
 
 
 def read_inputs(paths: list[str]) -> list[SourceFile]:
@@ -79,35 +81,11 @@ def read_inputs(paths: list[str]) -> list[SourceFile]:
 
 
 def parse_file(name: str, stem: str, raw: bytes) -> SourceFile:
-    text = _decode(name, raw)
-    stripped = text.lstrip()
-    if name.endswith(JSON_SUFFIXES) or stripped.startswith(("{", "[")):
-        try:
-            data = json.loads(text, object_pairs_hook=_json_object)
-            return SourceFile(name, stem, [Document(0, from_data(data))])
-        except json.JSONDecodeError as error:
-            if name.endswith(JSON_SUFFIXES):
-                raise InputError(name, f"{error.lineno}:{error.colno}", f"invalid JSON: {error.msg}") from None
-        except ValueError as error:
-            raise InputError(name, "", f"invalid JSON: {error}") from None
+    text = decode(name, raw)
+    as_json = json_value(name, text)
+    if as_json is not None:
+        return SourceFile(name, stem, [ManifestDocument(0, from_data(as_json[0]))])
     return _parse_yaml(name, stem, text)
-
-
-def _decode(name: str, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InputError(name, str(line), f"invalid UTF-8 at byte {error.start}") from None
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
 
 
 def parse_values(text: str, name: str = "<kcl output>", final_break: bool = True) -> list[Any]:
@@ -132,15 +110,12 @@ def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> Sourc
             empty = isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL")
             roots.append(None if empty and loader.construct_object(node) is None else builder.build(node))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        place = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise InputError(name, place, f"invalid YAML: {problem}") from None
+        raise yaml_error(name, error) from None
     except RecursionError:
         raise InputError(name, "", "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
-    documents = [Document(index, root) for index, root in enumerate(roots)]
+    documents = [ManifestDocument(index, root) for index, root in enumerate(roots)]
     if not comments:
         return SourceFile(name, stem, documents, warnings=builder.warnings)
     found = find_comments(text, builder.spans)
@@ -151,7 +126,7 @@ def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> Sourc
     return source
 
 
-def _assign_comments(documents: list[Document], starts: list[int], comments: list[Comment], markers: list[int]) -> None:
+def _assign_comments(documents: list[ManifestDocument], starts: list[int], comments: list[Comment], markers: list[int]) -> None:
     """Each comment goes to the document whose region holds it; a region starts at its `---`."""
     if not documents or not comments:
         return
@@ -172,7 +147,7 @@ def _assign_comments(documents: list[Document], starts: list[int], comments: lis
         documents[position].comments.append(comment)
 
 
-def _file_header(first: Document, text: str) -> list[Comment]:
+def _file_header(first: ManifestDocument, text: str) -> list[Comment]:
     """Comments before the first node that a blank line separates from it: a file header."""
     if first.root is None or first.root.line < 0:
         return []

@@ -11,8 +11,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-UNDEFINED = object()
-"""Scalar value of an entry the converter adds to keep a schema default out (`Undefined`)."""
+from openapi_tool.kcl.values import UNDEFINED
 
 
 @dataclass(eq=False)

@@ -23,10 +23,11 @@ from typing import Callable
 
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.ending import GUARD
-from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result, external_packages
+from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result
 from openapi_tool.convert.pipeline import Expected
 from openapi_tool.convert.read import parse_values
 from openapi_tool.errors import InputError
+from openapi_tool.kcl_compile import external_packages
 
 GROUP = 40
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -59,7 +60,7 @@ class _File:
     """The stream ends with `None` (a null document)."""
 
 
-def verify(
+def verify_conversion(
     output: Path,
     expected: dict[str, list[Expected]],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,

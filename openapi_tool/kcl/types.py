@@ -8,21 +8,27 @@ from openapi_tool.kcl.values import literal
 from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Type, UnionType
 
 
-def type_expr(type_: Type, ref_name: Callable[[str], str]) -> str:
-    """`[str]`, `{str:int | str}`, `"TCP" | "UDP"`, `metav1.ObjectMeta`..."""
+def type_expr(type_: Type, ref_name: Callable[[str], str], literal_text: Callable[[LiteralType], str] | None = None) -> str:
+    """`[str]`, `{str:int | str}`, `"TCP" | "UDP"`, `metav1.ObjectMeta`...
+
+    `ref_name` names a referenced schema by its key; `literal_text` writes a literal type
+    (default: the KCL literal union, or its base type where KCL cannot express it).
+    """
     if isinstance(type_, Primitive):
         return type_.name
     if isinstance(type_, AnyType):
         return "any"
     if isinstance(type_, ListType):
-        return f"[{type_expr(type_.items, ref_name)}]"
+        return f"[{type_expr(type_.items, ref_name, literal_text)}]"
     if isinstance(type_, MapType):
-        return f"{{str:{type_expr(type_.values, ref_name)}}}"
+        return f"{{str:{type_expr(type_.values, ref_name, literal_text)}}}"
     if isinstance(type_, Ref):
         return ref_name(type_.key)
     if isinstance(type_, UnionType):
-        return " | ".join(type_expr(m, ref_name) for m in type_.members)
+        return " | ".join(type_expr(m, ref_name, literal_text) for m in type_.members)
     if isinstance(type_, LiteralType):
+        if literal_text is not None:
+            return literal_text(type_)
         if literal_union_expressible(type_):
             return " | ".join(literal(v) for v in type_.values)
         return _BASE_NAMES[type(type_.values[0])]

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from openapi_tool.model import AnyType, Constraints, ListType, LiteralType, MapType, Model, Primitive, Ref, Type, UnionType
+from openapi_tool.kcl.types import type_expr
+from openapi_tool.model import Constraints, LiteralType, Model, Type
 
 _BOUNDS = ("minimum", "maximum", "min_length", "max_length", "min_items", "max_items", "min_properties", "max_properties")
 
 
 def describe(type_: Type) -> str:
-    """A type as text, naming referenced schemas by key."""
-    if isinstance(type_, Primitive):
-        return type_.name
-    if isinstance(type_, AnyType):
-        return "any"
-    if isinstance(type_, ListType):
-        return f"[{describe(type_.items)}]"
-    if isinstance(type_, MapType):
-        return f"{{str:{describe(type_.values)}}}"
-    if isinstance(type_, Ref):
-        return type_.key
-    if isinstance(type_, UnionType):
-        return " | ".join(describe(m) for m in type_.members)
-    if isinstance(type_, LiteralType):
-        return "enum"
-    raise TypeError(f"not an IR type: {type_!r}")
+    """A type as text for the lock: KCL's type syntax, naming referenced schemas by key and
+    any literal type `enum` (its values are recorded apart). Locks of earlier runs are
+    compared against this text, so it must not change."""
+    return type_expr(type_, ref_name=lambda key: key, literal_text=lambda _: "enum")
 
 
 def _enum(type_: Type, constraints: Constraints) -> list[Any] | None:

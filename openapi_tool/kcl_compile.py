@@ -1,9 +1,12 @@
-"""Check a generated module with the real KCL compiler (kcl-lib), one package at a time."""
+"""Compile a generated module with the real KCL compiler (kcl-lib), one package at a time,
+and resolve a module's path dependencies for any kcl-lib run (`convert/verify.py`, by
+contrast, checks that converted files render their manifests)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from openapi_tool.staging import is_staging
 
@@ -25,14 +28,22 @@ def package_dirs(root: Path) -> list[Path]:
     return sorted({p.parent for p in kcl_files(root)})
 
 
-def external_packages(api: object, root: Path) -> list:
-    """The path dependencies named in `root/kcl.mod`, resolved for `exec_program`."""
+def external_packages(root: Path) -> tuple[tuple[str, str], ...]:
+    """(name, absolute path) of the dependencies in `root/kcl.mod`, resolved with theirs for
+    `exec_program`; plain pairs, as kcl-lib's messages do not pickle for worker processes."""
     import kcl_lib.api as kcl
 
     if "[dependencies]" not in (root / "kcl.mod").read_text(encoding="utf-8"):
-        return []
-    result = api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(root)))  # type: ignore[attr-defined]
-    return list(result.external_pkgs)
+        return ()
+    found = kcl.API().update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(root))).external_pkgs
+    return tuple((p.pkg_name, str(Path(p.pkg_path).resolve())) for p in found)
+
+
+def external_pkgs(packages: Iterable[tuple[str, str]]) -> list:
+    """`external_packages` as kcl-lib's `ExecProgramArgs.external_pkgs` takes them."""
+    import kcl_lib.api as kcl
+
+    return [kcl.ExternalPkg(pkg_name=name, pkg_path=path) for name, path in packages]
 
 
 def compile_module(root: Path) -> list[PackageResult]:
@@ -41,7 +52,7 @@ def compile_module(root: Path) -> list[PackageResult]:
 
     api = kcl.API()
     root = root.resolve()
-    external = external_packages(api, root)
+    external = external_pkgs(external_packages(root))
     results = []
     for directory in package_dirs(root):
         files = sorted(str(p) for p in directory.glob("*.k") if not p.name.endswith("_test.k"))  # as `import` sees it

@@ -17,8 +17,9 @@ from pathlib import Path as FsPath
 from typing import Any, Callable
 
 from openapi_tool.convert.emit import Line
-from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result, external_packages
+from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result
 from openapi_tool.convert.tree import Path
+from openapi_tool.kcl_compile import external_packages
 
 BATCH = 100
 MARK = "openapi-tool-done:"
@@ -39,7 +40,7 @@ class Probe:
 
 
 @dataclass
-class Outcome:
+class ProbeOutcome:
     data: Any = None
     error: str = ""
     path: Path | None = None
@@ -88,13 +89,13 @@ class Runner:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def evaluate(self, probes: list[Probe], progress: Callable[[int], None] = lambda n: None) -> dict[Any, Outcome]:
+    def evaluate(self, probes: list[Probe], progress: Callable[[int], None] = lambda n: None) -> dict[Any, ProbeOutcome]:
         """The rendered value, or the error and where, of every probe."""
         groups: dict[tuple[str, ...], list[Probe]] = {}
         for probe in probes:
             groups.setdefault(tuple(sorted(probe.imports)), []).append(probe)
         waiting = [group[i : i + BATCH] for _, group in sorted(groups.items()) for i in range(0, len(group), BATCH)]
-        results: dict[Any, Outcome] = {}
+        results: dict[Any, ProbeOutcome] = {}
         while waiting:
             rendered = [self._render(batch, slot) for slot, batch in enumerate(waiting)]
             rendered.sort(key=lambda r: -len(r.program.files[0][1]))
@@ -132,38 +133,38 @@ class Runner:
         program = Program(str(self._dir), ((f"batch{slot}.k", "\n".join(text) + "\n"),), self._external)
         return _Rendered(batch, program, at_line, import_lines)
 
-    def _read(self, item: _Rendered, result: Result) -> tuple[dict[Any, Outcome], list[list[Probe]]]:
+    def _read(self, item: _Rendered, result: Result) -> tuple[dict[Any, ProbeOutcome], list[list[Probe]]]:
         """Outcomes settled by one run, and the batches to run again: the rest when some
         failed, or two halves when no failure could be placed."""
         batch = item.batch
         if not result.error:
             values = self.parse(result.yaml)
             if len(values) != len(batch):
-                return {p.key: Outcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch}, []
+                return {p.key: ProbeOutcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch}, []
             texts: list[str | None] = result.yaml.split(SEPARATOR)
             if len(texts) != len(batch):
                 texts = [None] * len(batch)
-            return {p.key: Outcome(data=v, text=t) for p, v, t in zip(batch, values, texts)}, []
+            return {p.key: ProbeOutcome(data=v, text=t) for p, v, t in zip(batch, values, texts)}, []
         error = _ANSI.sub("", result.error)
         program = str(FsPath(item.program.work_dir) / item.program.files[0][0])
-        failed: dict[int, Outcome] = {}
+        failed: dict[int, ProbeOutcome] = {}
         for line, message in _locations(error, program):
             if line in item.import_lines:
                 for index, probe in enumerate(batch):
                     if item.import_lines[line] in probe.imports and index not in failed:
-                        failed[index] = Outcome(error=f"import {item.import_lines[line]}: {message}")
+                        failed[index] = ProbeOutcome(error=f"import {item.import_lines[line]}: {message}")
             elif line in item.at_line and item.at_line[line][0] not in failed:
                 index, path = item.at_line[line]
-                failed[index] = Outcome(error=message, path=path)
+                failed[index] = ProbeOutcome(error=message, path=path)
         if not failed and result.log:
             done = [int(n) for n in re.findall(re.escape(MARK) + r"(\d+)", result.log)]
             after = max(done) + 1 if done else 0
             if after < len(batch):
-                failed[after] = Outcome(error=_message(error))
+                failed[after] = ProbeOutcome(error=_message(error))
         if failed:
             return {batch[i].key: o for i, o in failed.items()}, [[p for i, p in enumerate(batch) if i not in failed]]
         if len(batch) == 1:
-            return {batch[0].key: Outcome(error=_message(error))}, []
+            return {batch[0].key: ProbeOutcome(error=_message(error))}, []
         half = len(batch) // 2
         return {}, [batch[:half], batch[half:]]
 
