@@ -9,7 +9,8 @@ from typing import Callable
 import jinja2
 
 from openapi_tool import __version__
-from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
+from openapi_tool.kcl.check_context import Checks, Skipped, comment
+from openapi_tool.kcl.checks import schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
