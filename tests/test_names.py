@@ -61,7 +61,7 @@ def test_string_literals_escape_what_kcl_would_interpret() -> None:
 
 
 def test_no_generated_file_is_a_kcl_test_file() -> None:
-    from openapi_tool.kcl.layout import _file_stem
+    from openapi_tool.kcl.names import file_stem
 
-    assert _file_stem("HelmReleaseSpecTest") == "helm_release_spec_test_schema"
-    assert _file_stem("Testing") == "testing"
+    assert file_stem("HelmReleaseSpecTest") == "helm_release_spec_test_schema"
+    assert file_stem("Testing") == "testing"

@@ -1,26 +1,24 @@
-"""Names in the converted files: one variable per document, short import aliases."""
+"""Names in the converted files: file paths, one variable per document, short import aliases."""
 
 from __future__ import annotations
 
 import re
 
-from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, identifier, snake_case
+from openapi_tool.kcl.names import RESERVED_NAMES, identifier, snake_case
+from openapi_tool.naming import claim, in_use
 
-RESERVED = frozenset(n.casefold() for n in KEYWORDS | BUILTIN_NAMES)
 _WORDS = re.compile(r"[^A-Za-z0-9]+")
 
 
-def _free(candidate: str, taken: set[str]) -> bool:
-    return candidate.casefold() not in taken and candidate.casefold() not in RESERVED
-
-
 def _unique(candidate: str, taken: set[str]) -> str:
-    name, n = candidate, 1
-    while not _free(name, taken):
-        n += 1
-        name = f"{candidate}_{n}"
-    taken.add(name.casefold())
-    return name
+    """`candidate`, or `candidate_2`, `candidate_3`, ...: neither taken nor a KCL word."""
+    return claim(candidate, taken, also_taken=(RESERVED_NAMES,), separator="_")
+
+
+def unique_path(path: str, taken: set[str]) -> str:
+    """`path` (a directory or a `.k` file), or numbered `stem_2`, `stem_3`, ... when taken."""
+    stem, suffix = (path[:-2], ".k") if path.endswith(".k") else (path, "")
+    return claim(stem, taken, separator="_", end=suffix)
 
 
 def document_name(name: str | None, kind: str | None, number: int, taken: set[str]) -> str:
@@ -34,7 +32,7 @@ def document_name(name: str | None, kind: str | None, number: int, taken: set[st
     base = re.sub(r"_+", "_", base).strip("_") or f"doc{number}"
     if base[0].isdigit():
         base = (kind_part or "doc") + "_" + base
-    if base.casefold() in RESERVED:
+    if in_use(base, RESERVED_NAMES):
         base += "_doc"
     return _unique(base, taken)
 
@@ -59,7 +57,7 @@ def import_aliases(packages: dict[str, str], taken: set[str]) -> dict[str, str]:
                 counts[labels[path][level]] = counts.get(labels[path][level], 0) + 1
         for path in sorted(labels):
             candidate = labels[path][level]
-            if path not in aliases and counts[candidate] == 1 and _free(candidate, taken) and not candidate[0].isdigit():
+            if path not in aliases and counts[candidate] == 1 and not in_use(candidate, taken, RESERVED_NAMES) and not candidate[0].isdigit():
                 aliases[path] = candidate
                 taken.add(candidate.casefold())
     for path in sorted(labels):

@@ -12,7 +12,7 @@ from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.emit import Line, emit_document
 from openapi_tool.convert.ending import ends_with_break, holds_break_at_end, loses_final_break
 from openapi_tool.convert.files import Block, KclFile
-from openapi_tool.convert.naming import document_name, import_aliases
+from openapi_tool.convert.naming import document_name, import_aliases, unique_path
 from openapi_tool.convert.place import place_comments
 from openapi_tool.convert.plan import Unit, decide, final_probe, imports_of, resources_of, typings
 from openapi_tool.convert.probe import Runner
@@ -187,16 +187,6 @@ def _comment_block(source: SourceFile, index: int) -> Block | None:
     return Block([Line(0, c.text) for c in comments]) if comments else None
 
 
-def _unique_path(path: str, taken: set[str]) -> str:
-    stem, suffix = (path[:-2], ".k") if path.endswith(".k") else (path, "")
-    candidate, n = path, 1
-    while candidate.casefold() in taken:
-        n += 1
-        candidate = f"{stem}_{n}{suffix}"
-    taken.add(candidate.casefold())
-    return candidate
-
-
 def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str], guarded: set[int]) -> list[tuple[KclFile, list[Expected]]]:
     by_index = {u.document.index: u for u in units}
     if layout == "file":
@@ -204,7 +194,7 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str],
         for unit in units:
             imports.update(imports_of(unit.resources))
         aliases = import_aliases(imports, {u.name.casefold() for u in units})
-        kcl_file = KclFile(_unique_path(f"{source.stem}.k", taken), source.header, aliases)
+        kcl_file = KclFile(unique_path(f"{source.stem}.k", taken), source.header, aliases)
         wanted = []
         for document in source.documents:
             unit = by_index.get(document.index)
@@ -217,7 +207,7 @@ def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str],
         return [(kcl_file, wanted)]
     out: list[tuple[KclFile, list[Expected]]] = []
     pending: list[Block] = []
-    directory = _unique_path(source.stem, taken)
+    directory = unique_path(source.stem, taken)
     for document in source.documents:
         unit = by_index.get(document.index)
         if unit is None:

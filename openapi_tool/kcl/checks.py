@@ -11,10 +11,11 @@ report and kept as a comment in the check block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Mapping
 
-from openapi_tool.kcl.names import IDENTIFIER, KEYWORDS, string_literal
+from openapi_tool.kcl.check_context import Checks, Context, PatternFilter, skip
+from openapi_tool.kcl.combinators import Subject, combinator_conditions
+from openapi_tool.kcl.names import member, reference, string_literal
 from openapi_tool.kcl.types import literal_union_expressible, runtime_kinds
 from openapi_tool.kcl.values import literal, number
 from openapi_tool.model import (
@@ -31,62 +32,10 @@ from openapi_tool.model import (
     UnionType,
 )
 
-if TYPE_CHECKING:  # the CEL translator (and its parser) load only for schemas with rules
-    from openapi_tool.kcl.cel import Translator
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A constraint that is kept as a comment instead of a check."""
-
-    where: str
-    rule: str
-    reason: str
-
-
-@dataclass
-class Checks:
-    """Check lines of one schema, what was skipped (kept as comments), and whether `regex` is needed."""
-
-    lines: list[str] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    uses_regex: bool = False
-    translated: int = 0
-
-
-PatternFilter = Callable[[str], bool]
-
-
-def reference(name: str) -> str | None:
-    """How a check refers to an attribute; None for quoted names, which checks cannot reach."""
-    if not IDENTIFIER.match(name):
-        return None
-    return "$" + name if name in KEYWORDS else name
-
-
-@dataclass
-class Context:
-    """What every check of one schema needs: attribute names, the regex alias, the pattern
-    filter, and (made on first use) the CEL translator."""
-
-    names: frozenset[str]
-    regex: str
-    pattern_ok: PatternFilter
-    schemas: Mapping[str, Schema]
-    translator: Translator | None = None
-
-    def cel(self) -> Translator:
-        if self.translator is None:
-            from openapi_tool.kcl.cel import Translator
-
-            self.translator = Translator(self.schemas, self.names, self.regex, self.pattern_ok)
-        return self.translator
-
-
 def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: str, pattern_ok: PatternFilter) -> Checks:
     """Checks for the CEL rules of `schema` and every property constraint."""
     result = Checks()
-    context = Context(frozenset(p.name for p in schema.properties), regex_alias, pattern_ok, schemas)
+    context = Context(frozenset(p.name for p in schema.properties), regex_alias, pattern_ok, schemas, value_conditions)
     if schema.constraints.validations:
         from openapi_tool.kcl.cel import SELF_OBJECT, Value
 
@@ -95,8 +44,6 @@ def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: st
             result.lines.append(f"{condition}, {string_literal(message)}")
             result.translated += 1
     if schema.constraints.combinators:
-        from openapi_tool.kcl.combinators import Subject, combinator_conditions
-
         for condition, message in combinator_conditions(schema.constraints.combinators, Subject(None, Ref(schema.key), schema), context, f"{schema.source}", result):
             result.lines.append(f"{condition}, {string_literal(message)}")
             result.translated += 1
@@ -156,16 +103,6 @@ def _property_checks(prop: Property, context: Context, result: Checks) -> None:
         result.translated += 1
 
 
-def skip(result: Checks, where: str, rule: str, reason: str) -> None:
-    result.skipped.append(Skipped(where, rule, reason))
-
-
-def comment(skipped: Skipped) -> str:
-    """A one-line KCL comment recording a constraint that is not checked, and why."""
-    text = " ".join(f"not checked ({skipped.reason}): {skipped.rule}".split())
-    return "# " + "".join(c if c.isprintable() else "?" for c in text)
-
-
 def value_conditions(
     expr: str,
     type_: Type,
@@ -199,8 +136,6 @@ def value_conditions(
         out += _not_in_union(type_, _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result), where, result)
     out += _membership(expr, type_, kinds, c, where, result)
     if c.combinators:
-        from openapi_tool.kcl.combinators import Subject, combinator_conditions
-
         schema = context.schemas.get(type_.key) if isinstance(type_, Ref) else None
         out += combinator_conditions(c.combinators, Subject(expr, type_, schema), context, where, result)
     if c.validations:
@@ -208,16 +143,16 @@ def value_conditions(
 
         out += _cel(Value(expr, type_), c, context, where, result)
     containers: list[tuple[str, str]] = []
-    for member in type_.members if isinstance(type_, UnionType) else (type_,):
-        if isinstance(member, ListType) and not member.nullable_items:
+    for alternative in members(type_):
+        if isinstance(alternative, ListType) and not alternative.nullable_items:
             containers.append((f"None not in {expr}", "items must not be null"))
-        if isinstance(member, ListType):
+        if isinstance(alternative, ListType):
             item = f"_v{depth}"
-            for condition, message in value_conditions(item, member.items, member.item_constraints, depth + 1, context, where, result):
+            for condition, message in value_conditions(item, alternative.items, alternative.item_constraints, depth + 1, context, where, result):
                 containers.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
-        if isinstance(member, MapType):
+        if isinstance(alternative, MapType):
             key, value = f"_k{depth}", f"_v{depth}"
-            for condition, message in value_conditions(value, member.values, member.value_constraints, depth + 1, context, where, result):
+            for condition, message in value_conditions(value, alternative.values, alternative.value_constraints, depth + 1, context, where, result):
                 containers.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
     out += _not_in_union(type_, containers, where, result)
     return out
@@ -345,13 +280,6 @@ def _list(expr: str, c: Constraints, names: frozenset[str]) -> list[tuple[str, s
         keys = ", ".join(member("_m", k) for k in c.list_map_keys)
         out.append((f"isunique([[{keys}] for _m in {expr}])", f"must not repeat the keys {', '.join(c.list_map_keys)}"))
     return out
-
-
-def member(expr: str, name: str) -> str:
-    """`expr.name`, `expr.$keyword`, or `expr["odd-name"]`."""
-    if not IDENTIFIER.match(name):
-        return f"{expr}[{string_literal(name)}]"
-    return f"{expr}.${name}" if name in KEYWORDS else f"{expr}.{name}"
 
 
 def _map_size(expr: str, c: Constraints) -> list[tuple[str, str]]:

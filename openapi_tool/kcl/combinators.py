@@ -10,14 +10,11 @@ combinator as a comment, never a weaker check.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
-from openapi_tool.kcl.names import string_literal
+from openapi_tool.kcl.check_context import Checks, Context, skip
+from openapi_tool.kcl.names import member, reference, string_literal
 from openapi_tool.kcl.values import literal
 from openapi_tool.model import Combinator, Condition, Constraints, MapType, Ref, Schema, Type
-
-if TYPE_CHECKING:
-    from openapi_tool.kcl.checks import Checks, Context
 
 _PRESENT = "not in [None, Undefined]"
 _ABSENT = "in [None, Undefined]"
@@ -37,8 +34,6 @@ class Subject:
     schema: Schema | None = None
 
     def attribute(self, name: str) -> tuple[str, Type | None]:
-        from openapi_tool.kcl.checks import member, reference
-
         if self.schema is not None:
             prop = next((p for p in self.schema.properties if p.name == name), None)
             if prop is None:
@@ -60,8 +55,6 @@ def combinator_conditions(
     combinators: tuple[Combinator, ...], subject: Subject, context: Context, where: str, result: Checks
 ) -> list[tuple[str, str]]:
     """(condition, message) per combinator that translates; the others are skipped."""
-    from openapi_tool.kcl.checks import skip
-
     out = []
     for combinator in combinators:
         try:
@@ -107,8 +100,6 @@ def _value(expr: str, type_: Type | None, context: Context) -> Subject:
 
 
 def _constraints(c: Constraints, subject: Subject, context: Context, where: str, result: Checks, depth: int) -> list[str]:
-    from openapi_tool.kcl.checks import Checks, value_conditions
-
     parts = [_combinator(k, subject, context, where, result, depth) for k in c.combinators]
     plain = replace(c, enum=None, const=None, combinators=())
     if plain.is_empty() and c.enum is None and c.const is None:
@@ -120,7 +111,7 @@ def _constraints(c: Constraints, subject: Subject, context: Context, where: str,
     if c.const is not None:
         parts.append(f"({subject.expr} == {literal(c.const)})")
     scratch = Checks()
-    found = value_conditions(subject.expr, subject.type, plain, depth + 10, context, where, scratch)
+    found = context.value_conditions(subject.expr, subject.type, plain, depth + 10, context, where, scratch)
     if scratch.skipped:
         raise Unsupported(scratch.skipped[0].reason)
     result.uses_regex = result.uses_regex or scratch.uses_regex

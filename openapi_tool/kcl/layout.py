@@ -1,18 +1,18 @@
 """Where each IR schema goes in the KCL module: package directory, file and schema name.
 
-Names are made safe and unique here, in one place, so that no two outputs collide, even
-on a case-insensitive filesystem.
+Names are made safe here (`kcl/names.py`) and unique (`openapi_tool.naming`), so that no two
+outputs collide, even on a case-insensitive filesystem.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
-from openapi_tool.kcl.names import package_part, schema_name, snake_case
+from openapi_tool.kcl.names import file_stem, package_part, schema_name
 from openapi_tool.kcl.options import EXTERNAL_PACKAGE, is_bundled
 from openapi_tool.kcl.types import referenced_keys
 from openapi_tool.model import Model
+from openapi_tool.naming import claim, shorten_path
 
 
 @dataclass(frozen=True)
@@ -28,36 +28,9 @@ class Placement:
         return ".".join(self.package)
 
 
-def _unique(candidate: str, taken: set[str], suffix_at_end: str = "") -> str:
-    """`candidate`, or with the lowest number appended that makes it unique (casefolded)."""
-    base, n, name = candidate, 1, candidate + suffix_at_end
-    while name.casefold() in taken:
-        n += 1
-        name = f"{base}{n}{suffix_at_end}"
-    taken.add(name.casefold())
-    return name
-
-
 MAX_PACKAGE_PATH = 200
 """Longest package directory path: a deep package (a definition name with thousands of dots)
 must not exceed what a filesystem allows for a whole path (4096 bytes on Linux)."""
-
-
-def _bounded(parts: tuple[str, ...]) -> tuple[str, ...]:
-    """`parts`, or as many of them as fit plus a digest of the whole when the path is too long."""
-    path = "/".join(parts)
-    if len(path) <= MAX_PACKAGE_PATH:
-        return parts
-    head: list[str] = []
-    while len("/".join(head + [parts[len(head)]])) <= MAX_PACKAGE_PATH - 10:
-        head.append(parts[len(head)])
-    return (*head, "p" + hashlib.sha256(path.encode()).hexdigest()[:8])
-
-
-def _file_stem(name: str) -> str:
-    """snake_case of the schema name; KCL treats `*_test.k` as test files and skips them."""
-    stem = snake_case(name)
-    return stem + "_schema" if stem.endswith("_test") else stem
 
 
 Package = tuple[str, ...]
@@ -94,17 +67,17 @@ def place_schemas(model: Model) -> dict[str, Placement]:
     packages: dict[tuple[str, ...], tuple[str, ...]] = {}
     taken_dirs: set[str] = set()
     for ir_package in sorted({homes.get(s.package, s.package) for s in model.schemas}):
-        parts = _bounded(tuple(package_part(p) for p in ir_package)) or ("models",)
+        parts = shorten_path(tuple(package_part(p) for p in ir_package), MAX_PACKAGE_PATH) or ("models",)
         if bundled and ir_package not in bundled and parts[0] == EXTERNAL_PACKAGE:
             parts = (EXTERNAL_PACKAGE + "_", *parts[1:])  # `k8s` names the dependency that holds the bundled types
-        unique_path = _unique("/".join(parts), taken_dirs)
+        unique_path = claim("/".join(parts), taken_dirs)
         packages[ir_package] = tuple(unique_path.split("/"))
     placements: dict[str, Placement] = {}
     names: dict[tuple[str, ...], set[str]] = {}
     files: dict[tuple[str, ...], set[str]] = {}
     for schema in model.schemas:
         package = packages[homes.get(schema.package, schema.package)]
-        name = _unique(schema_name(schema.name), names.setdefault(package, set()))
-        file = _unique(_file_stem(name), files.setdefault(package, set()), ".k")
+        name = claim(schema_name(schema.name), names.setdefault(package, set()))
+        file = claim(file_stem(name), files.setdefault(package, set()), end=".k")
         placements[schema.key] = Placement(package, file, name)
     return placements

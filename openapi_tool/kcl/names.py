@@ -1,9 +1,13 @@
-"""KCL names: escaping of attribute names, safe schema names, package and file names."""
+"""KCL names: keywords, escaping of attribute names, safe schema names, package and file names.
+
+Collisions between names (casefold uniqueness, numbered suffixes, shortening) are decided by
+`openapi_tool.naming`; this module adds what KCL itself demands."""
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+from openapi_tool import naming
 
 KEYWORDS = frozenset(
     "True False None Undefined import and or in is not as if else elif for schema mixin "
@@ -18,6 +22,9 @@ BUILTIN_NAMES = frozenset(
 )
 """Names a generated schema, import alias or top-level package must not take (the last ones are
 KCL's system modules: `import template` finds the system module, not a package of that name)."""
+
+RESERVED_NAMES = frozenset(n.casefold() for n in KEYWORDS | BUILTIN_NAMES)
+"""Keywords and builtin names casefolded: what no generated variable or import alias may take."""
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NON_WORD = re.compile(r"[^A-Za-z0-9_]+")
@@ -36,6 +43,20 @@ def attribute_name(name: str) -> str:
     return string_literal(name)
 
 
+def reference(name: str) -> str | None:
+    """How a check refers to an attribute; None for quoted names, which checks cannot reach."""
+    if not IDENTIFIER.match(name):
+        return None
+    return "$" + name if name in KEYWORDS else name
+
+
+def member(expr: str, name: str) -> str:
+    """`expr.name`, `expr.$keyword`, or `expr["odd-name"]`."""
+    if not IDENTIFIER.match(name):
+        return f"{expr}[{string_literal(name)}]"
+    return f"{expr}.${name}" if name in KEYWORDS else f"{expr}.{name}"
+
+
 def identifier(text: str, fallback: str) -> str:
     """A plain identifier made from `text` (dashes, dots and other marks become `_`)."""
     ident = _NON_WORD.sub("_", text).strip("_") or fallback
@@ -50,9 +71,7 @@ MAX_NAME = 100
 
 def shorten(ident: str) -> str:
     """`ident`, or its head plus a digest of the whole when longer than `MAX_NAME`."""
-    if len(ident) <= MAX_NAME:
-        return ident
-    return ident[: MAX_NAME - 9] + "_" + hashlib.sha256(ident.encode()).hexdigest()[:8]
+    return naming.shorten(ident, MAX_NAME)
 
 
 def schema_name(name: str) -> str:
@@ -73,6 +92,12 @@ def package_part(part: str) -> str:
 def snake_case(name: str) -> str:
     """`StatefulSetSpec` -> `stateful_set_spec` (file names, as the published k8s module)."""
     return _CAMEL_BOUNDARY.sub("_", name).lower()
+
+
+def file_stem(name: str) -> str:
+    """snake_case of the schema name; KCL treats `*_test.k` as test files and skips them."""
+    stem = snake_case(name)
+    return stem + "_schema" if stem.endswith("_test") else stem
 
 
 _PLAIN_STRING = re.compile(r'[ !#%-\[\]-~]*\Z')

@@ -9,16 +9,18 @@ from typing import Callable
 import jinja2
 
 from openapi_tool import __version__
-from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
+from openapi_tool.kcl.check_context import Checks, Skipped, comment
+from openapi_tool.kcl.checks import schema_checks
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
 from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
 from openapi_tool.kcl.patterns import PatternChecker, all_patterns, schema_constraints
-from openapi_tool.kcl.names import BUILTIN_NAMES, KEYWORDS, attribute_name, declarable, identifier, string_literal
+from openapi_tool.kcl.names import RESERVED_NAMES, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
+from openapi_tool.naming import claim
 from openapi_tool.resources import bundled_meta_version, data_dir
 from openapi_tool.versions import DEFAULT_MODULE_VERSION
 
@@ -163,15 +165,19 @@ def _file_view(
     warn: Callable[[str], None],
 ) -> tuple[FileView, Checks]:
     schema = _single_literals_checked(schema)
-    attribute_names = {p.name for p in schema.properties}
-    reserved = Reserved({n.casefold() for n in attribute_names}, package_names)
+    own_names = {p.name.casefold() for p in schema.properties}
+
+    def new_alias(candidate: str) -> str:
+        """`candidate` (`corev1` for api.core.v1), numbered if the file already uses the name."""
+        return claim(candidate, own_names, also_taken=(package_names, RESERVED_NAMES))
+
     aliases: dict[tuple[str, ...], str] = {}
     types = [p.type for p in schema.properties] + ([schema.additional] if schema.additional is not None else [])
     for key in (k for t in types for k in referenced_keys(t)):
         target = placements[key].package
         if target != placement.package and target not in aliases:
-            aliases[target] = _alias(identifier("".join(target[-2:]), "pkg"), reserved)
-    regex_alias = _alias("_regex", reserved)
+            aliases[target] = new_alias(identifier("".join(target[-2:]), "pkg"))
+    regex_alias = new_alias("_regex")
     checks = schema_checks(schema, schemas, regex_alias, patterns)
     imports = sorted((".".join(pkg), alias) for pkg, alias in aliases.items())
     if checks.uses_regex:
@@ -208,23 +214,6 @@ def _file_view(
     return view, checks
 
 
-_RESERVED_WORDS = frozenset(n.casefold() for n in KEYWORDS | BUILTIN_NAMES)
-
-
-@dataclass
-class Reserved:
-    """Names a file already uses: its own (attributes, aliases taken) and its package's schemas."""
-
-    own: set[str]
-    package: set[str]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self.own or name in self.package or name in _RESERVED_WORDS
-
-    def add(self, name: str) -> None:
-        self.own.add(name)
-
-
 def _single_literals_checked(schema: Schema) -> Schema:
     """KCL fills an absent attribute typed by a single literal with that literal, so a
     required one could never be missing: type it by its base type and check the value.
@@ -237,16 +226,6 @@ def _single_literals_checked(schema: Schema) -> Schema:
                            constraints=replace(prop.constraints, enum=prop.type.values))
         properties.append(prop)
     return replace(schema, properties=tuple(properties))
-
-
-def _alias(candidate: str, reserved: Reserved) -> str:
-    """`candidate` (`corev1` for api.core.v1), numbered if the file already uses the name."""
-    n, alias = 1, candidate
-    while alias.casefold() in reserved:
-        n += 1
-        alias = f"{candidate}{n}"
-    reserved.add(alias.casefold())
-    return alias
 
 
 def _default(prop: Property, schemas: dict[str, Schema], owner: Schema, warn: Callable[[str], None]) -> str | None:

@@ -33,6 +33,7 @@ from openapi_tool.model import (
     UnionType,
     Validation,
 )
+from openapi_tool.naming import first_free
 
 INT_OR_STRING = UnionType((Primitive("int"), Primitive("str")))
 QUANTITY = UnionType((Primitive("int"), Primitive("float"), Primitive("str")))
@@ -117,10 +118,7 @@ class ModelBuilder:
     def reserve(self, package: tuple[str, ...], name: str, key: str) -> str:
         """Claim `name` in `package` for `key`; a taken name gets a numeric suffix."""
         taken = self._names.setdefault(package, {})
-        candidate, n = name or "Schema", 1
-        while taken.get(candidate.casefold(), key) != key:
-            n += 1
-            candidate = f"{name}{n}"
+        candidate = first_free(name, lambda folded: taken.get(folded, key) != key, first=name or "Schema")
         taken[candidate.casefold()] = key
         return candidate
 
