@@ -15,7 +15,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from openapi_tool.output import LOCK
-from openapi_tool.sources.builder import pointer_join
+from openapi_tool.sources.places import pointer_join
 
 from .hostile import (
     assert_contained,

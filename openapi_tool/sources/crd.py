@@ -8,7 +8,8 @@ from typing import Any, Callable, Iterable
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document
 from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
-from openapi_tool.sources.builder import ModelBuilder, Place
+from openapi_tool.sources.builder import ModelBuilder
+from openapi_tool.sources.places import Place
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
 LIST_KINDS = ("List", "CustomResourceDefinitionList")

@@ -11,7 +11,9 @@ from typing import Any
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document
-from openapi_tool.sources.builder import ModelBuilder, Place, is_object_schema, pointer_join
+from openapi_tool.sources.builder import ModelBuilder
+from openapi_tool.sources.places import Place, pointer_join
+from openapi_tool.sources.types import is_object_schema
 
 _STRIP_PREFIXES = ("io.k8s.",)
 
