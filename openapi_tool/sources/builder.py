@@ -182,9 +182,16 @@ class ModelBuilder:
             doc = old.doc if old else ""
             source = old.source if old else place.source()
             if value:
-                pinned[field] = Property(field, LiteralType((value,)), False, False, value, True, doc or STANDARD_DOCS[field], source=source)
+                pinned[field] = Property(
+                    field,
+                    LiteralType((value,)),
+                    default=value,
+                    has_default=True,
+                    doc=doc or STANDARD_DOCS[field],
+                    source=source,
+                )
             elif add_missing:  # an embedded resource: the API server requires both
-                pinned[field] = replace(old, required=True, doc=doc or STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), True, doc=STANDARD_DOCS[field], source=source)
+                pinned[field] = replace(old, required=True, doc=doc or STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), required=True, doc=STANDARD_DOCS[field], source=source)
         meta = by_name.get("metadata")
         if (meta is None and add_missing) or (meta is not None and meta.type in (ANY_MAP, AnyType())):
             pinned["metadata"] = Property(
@@ -290,7 +297,7 @@ class ModelBuilder:
             item_type, item_nullable = self.type_of(items, place.at("items"))
             item_constraints = EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
             # built-in types decode a null item as the zero value; CRDs reject it unless nullable
-            return ListType(item_type, item_constraints, item_nullable or not self.list_types_enforced)
+            return ListType(item_type, item_constraints, nullable_items=item_nullable or not self.list_types_enforced)
         if type_name == "object":
             return self._object_type(node, place)
         raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import InputError
@@ -23,6 +23,7 @@ class CrdVersion:
     gvk: GroupVersionKind
     schema: Any
     place: Place
+    _: KW_ONLY
     preserve_unknown: bool = False
     """apiextensions v1beta1 keeps unknown fields unless `spec.preserveUnknownFields: false`."""
     served: bool = True
@@ -88,7 +89,7 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
         preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
         place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
-        yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False, entry=entry)
+        yield CrdVersion(gvk, schema, place, preserve_unknown=preserve, served=version.get("served") is not False, entry=entry)
 
 
 PREFER_RULES = ("first", "last")
