@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from openapi_tool.errors import InputError
 from openapi_tool.loader import Document, read_documents
-from openapi_tool.sources.build import spec_kind
+from openapi_tool.sources.assemble import spec_kind
 from openapi_tool.sources.crd import crd_versions
 from openapi_tool.sources.places import pointer_join
 

@@ -1,4 +1,4 @@
-"""Build one model from all inputs, dispatching each document to its front end."""
+"""Assemble one model from all input documents, dispatching each document to its front end."""
 
 from __future__ import annotations
 
@@ -32,12 +32,6 @@ def spec_kind(document: Document) -> str:
     raise InputError(document.file, "", "not a swagger 2.0, OpenAPI 3 or JSON Schema document")
 
 
-def build_model(crd_paths: list[str], spec_paths: list[str], warn: Callable[[str], None]) -> Model:
-    """Read all input files and return one model of everything they define."""
-    crds = read_documents(crd_paths) if crd_paths else None
-    return build_model_from(crds, read_documents(spec_paths) if spec_paths else None, warn)
-
-
 def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str | None:
     """The real version the specs' `info.version` names (the Kubernetes ones say
     `unversioned`); None when none does or they disagree."""
@@ -54,7 +48,7 @@ def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str
     return next(iter(found), None)
 
 
-def build_model_from(
+def build_model(
     crd_documents: Iterable[Document] | None,
     spec_documents: Iterable[Document] | None,
     warn: Callable[[str], None],
