@@ -238,11 +238,7 @@ def _validate(args: argparse.Namespace) -> None:
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
-        findings = validate_inputs(args.crd, args.spec, tuple(args.exclude))
-        for finding in findings[:-1]:
-            print(f"error: {finding}", file=sys.stderr)
-        if findings:
-            raise findings[-1]
+        validate_inputs(args.crd, args.spec, tuple(args.exclude)).raise_any()
 
 
 def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -405,7 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        for line in error.lines():
+            print(f"error: {line}", file=sys.stderr)
         return 1
     except OSError as error:
         if args.debug:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterable
 
-from openapi_tool.errors import InputError
+from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document
 from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
 from openapi_tool.sources.builder import ModelBuilder
@@ -123,6 +123,7 @@ def add_crds(
     documents: Iterable[Document],
     builder: ModelBuilder,
     warn: Callable[[str], None],
+    errors: ErrorCollector,
     include_unserved: bool = False,
     prefer: str | None = None,
 ) -> AddedCrds:
@@ -131,29 +132,19 @@ def add_crds(
 
     A kind defined with different schemas in two files is an error, unless `prefer` names
     the definition to use: the `first` or `last` in reading order (inputs in the order
-    given, the files of a directory sorted by path)."""
+    given, the files of a directory sorted by path). Errors go to `errors`, one per broken
+    document or CRD version, so that the others are still checked."""
     seen: dict[GroupVersionKind, list[CrdVersion]] = {}
     unserved: dict[GroupVersionKind, UnservedVersion] = {}
     for document in documents:
-        for version in crd_versions(document, warn):
-            if not version.served and not include_unserved:
-                source = Source(version.place.file, version.entry + "/served", version.place.document)
-                unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
-                continue
-            definitions = seen.setdefault(version.gvk, [])
-            if any(d.place.label == version.place.label for d in definitions):
-                raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
-            if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
-                continue
-            if definitions and prefer is None:
-                raise InputError(
-                    version.place.label,
-                    version.place.pointer,
-                    f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
-                    f"{definitions[0].place.label}; give only one of the two files, leave one out with "
-                    "--exclude GLOB, or pick one per kind with --prefer first|last",
-                )
-            definitions.append(version)
+        with errors.check():
+            for version in crd_versions(document, warn):
+                if not version.served and not include_unserved:
+                    source = Source(version.place.file, version.entry + "/served", version.place.document)
+                    unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
+                    continue
+                with errors.check():
+                    _add_definition(seen.setdefault(version.gvk, []), version, prefer)
     picks = []
     chosen: dict[GroupVersionKind, CrdVersion] = {}
     for gvk, definitions in seen.items():
@@ -166,7 +157,8 @@ def add_crds(
     for version in chosen.values():
         builder.preserve_all = version.preserve_unknown
         try:
-            builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+            with errors.check():
+                builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
         finally:
             builder.preserve_all = False
     left_out = [u for gvk, u in unserved.items() if gvk not in seen]
@@ -174,6 +166,24 @@ def add_crds(
         warn(f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
              "left out (--include-unserved keeps it)")
     return AddedCrds(len(chosen), left_out, picks)
+
+
+def _add_definition(definitions: list[CrdVersion], version: CrdVersion, prefer: str | None) -> None:
+    """Add one definition of a kind to the ones read before, unless it repeats one of them;
+    a different one is an error unless `prefer` picks among them."""
+    if any(d.place.label == version.place.label for d in definitions):
+        raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
+    if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
+        return
+    if definitions and prefer is None:
+        raise InputError(
+            version.place.label,
+            version.place.pointer,
+            f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
+            f"{definitions[0].place.label}; give only one of the two files, leave one out with "
+            "--exclude GLOB, or pick one per kind with --prefer first|last",
+        )
+    definitions.append(version)
 
 
 def _key(gvk: GroupVersionKind) -> str:
