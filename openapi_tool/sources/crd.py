@@ -43,14 +43,20 @@ def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> 
 
 def crd_versions(document: Document, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
     """The versions of the CRDs in a document (a CRD or a list of them); others are skipped."""
+    for data, base in crd_items(document, warn):
+        yield from _versions(data, document, base, warn)
+
+
+def crd_items(document: Document, warn: Callable[[str], None]) -> Iterable[tuple[Any, str]]:
+    """Each item of a document (itself, or the items of a List) and its JSON pointer."""
     data = document.data
     if data is None:
         warn(f"{document.label}: skipped an empty (or comment-only) document")
     elif isinstance(data, dict) and data.get("kind") in LIST_KINDS and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
-            yield from _versions(item, document, f"/items/{index}", warn)
+            yield item, f"/items/{index}"
     else:
-        yield from _versions(data, document, "", warn)
+        yield data, ""
 
 
 def _versions(data: Any, document: Document, base: str, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
@@ -133,18 +139,19 @@ def add_crds(
     A kind defined with different schemas in two files is an error, unless `prefer` names
     the definition to use: the `first` or `last` in reading order (inputs in the order
     given, the files of a directory sorted by path). Errors go to `errors`, one per broken
-    document or CRD version, so that the others are still checked."""
+    CRD or CRD version, so that the others are still checked."""
     seen: dict[GroupVersionKind, list[CrdVersion]] = {}
     unserved: dict[GroupVersionKind, UnservedVersion] = {}
     for document in documents:
-        with errors.check():
-            for version in crd_versions(document, warn):
-                if not version.served and not include_unserved:
-                    source = Source(version.place.file, version.entry + "/served", version.place.document)
-                    unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
-                    continue
-                with errors.check():
-                    _add_definition(seen.setdefault(version.gvk, []), version, prefer)
+        for data, base in crd_items(document, warn):
+            with errors.check():  # a broken CRD: the others are still read
+                for version in _versions(data, document, base, warn):
+                    if not version.served and not include_unserved:
+                        source = Source(version.place.file, version.entry + "/served", version.place.document)
+                        unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
+                        continue
+                    with errors.check():
+                        _add_definition(seen.setdefault(version.gvk, []), version, prefer)
     picks = []
     chosen: dict[GroupVersionKind, CrdVersion] = {}
     for gvk, definitions in seen.items():
