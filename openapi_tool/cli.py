@@ -238,11 +238,7 @@ def _validate(args: argparse.Namespace) -> None:
     if args.validate:
         from openapi_tool.validate import validate_inputs
 
-        findings = validate_inputs(args.crd, args.spec, tuple(args.exclude))
-        for finding in findings[:-1]:
-            print(f"error: {finding}", file=sys.stderr)
-        if findings:
-            raise findings[-1]
+        validate_inputs(args.crd, args.spec, tuple(args.exclude)).raise_any()
 
 
 def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -322,14 +318,14 @@ def _print_drift(outcome) -> None:
 
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
-    from openapi_tool.inputs import read_inputs
+    from openapi_tool.inputs import read_sources
     from openapi_tool.report import pick_lines
-    from openapi_tool.sources.build import build_model_from
+    from openapi_tool.sources.assemble import build_model
 
     _validate(args)
-    inputs = read_inputs(args.crd, args.spec, _cluster(args), tuple(args.exclude))
+    inputs = read_sources(args.crd, args.spec, _cluster(args), tuple(args.exclude))
     picks: list = []
-    model = build_model_from(inputs.crds, inputs.specs, reporter.warn, args.include_unserved, args.prefer, picks)
+    model = build_model(inputs.crds, inputs.specs, reporter.warn, args.include_unserved, args.prefer, picks)
     for line in pick_lines({"picked": [p.to_data() for p in picks]}):
         reporter.warn(line)
     print(model.to_json())
@@ -405,7 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as error:
         if args.debug:
             raise
-        print(f"error: {error}", file=sys.stderr)
+        for line in error.lines():
+            print(f"error: {line}", file=sys.stderr)
         return 1
     except OSError as error:
         if args.debug:

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+from typing import Iterator, Sequence
+
+ERROR_LIMIT = 50
+"""Input errors one run prints at most; the rest are counted."""
+
 
 class InputError(Exception):
     """Bad input: reported as one line naming the file and the place."""
@@ -15,6 +22,67 @@ class InputError(Exception):
     def __str__(self) -> str:
         where = f"{self.file}:{self.place}" if self.place else self.file
         return f"{where}: {self.message}".translate(_ONE_LINE)
+
+    def lines(self) -> list[str]:
+        """What to print: one line per problem."""
+        return [str(self)]
+
+
+class InputErrors(InputError):
+    """Several bad inputs found in one run, each an `InputError`; `omitted` more were found
+    beyond the limit. Reads as the first one where a single error is expected."""
+
+    def __init__(self, errors: Sequence[InputError], omitted: int = 0) -> None:
+        super().__init__(errors[0].file, errors[0].place, errors[0].message)
+        self.errors = tuple(errors)
+        self.omitted = omitted
+
+    def __str__(self) -> str:
+        return f"{self.errors[0]} (and {len(self.errors) - 1 + self.omitted} more errors)"
+
+    def lines(self) -> list[str]:
+        more = [f"... and {self.omitted} more"] if self.omitted else []
+        return [str(e) for e in self.errors] + more
+
+
+class ErrorCollector:
+    """The input errors of one run, kept as values so that every problem is reported at once:
+    `check()` runs one step (a document, a CRD, a definition) and keeps its error instead of
+    stopping; `raise_any()` then raises them all. The same problem reached twice counts once."""
+
+    def __init__(self, limit: int = ERROR_LIMIT) -> None:
+        self.limit = limit
+        self._found: dict[str, InputError] = {}
+        self._omitted = 0
+
+    def __len__(self) -> int:
+        return len(self._found) + self._omitted
+
+    @property
+    def full(self) -> bool:
+        """As many errors as are printed: a caller may stop looking."""
+        return len(self) >= self.limit
+
+    def add(self, error: InputError) -> None:
+        for one in error.errors if isinstance(error, InputErrors) else (error,):
+            self._found.setdefault(str(one), one)
+        self._omitted += error.omitted if isinstance(error, InputErrors) else 0
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Run the enclosed step; an `InputError` it raises is kept and the caller goes on."""
+        try:
+            yield
+        except InputError as error:
+            self.add(error)
+
+    def raise_any(self) -> None:
+        """Raise the errors found, if any: a single one as itself, several as `InputErrors`."""
+        errors = sorted(self._found.values(), key=lambda e: _natural(e.file))
+        if len(errors) == 1 and not self._omitted:
+            raise errors[0]
+        if errors:
+            raise InputErrors(errors[: self.limit], len(self) - min(len(errors), self.limit))
 
 
 _ONE_LINE = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
@@ -44,6 +112,11 @@ def from_os_error(error: OSError, consequence: str = "", fallback: object = "") 
     else:
         file = str(error.filename)
     return InputError(file, "", f"{cause}; {consequence}" if consequence else cause)
+
+
+def _natural(text: str) -> list:
+    """A sort key that puts `(document 2)` before `(document 10)`."""
+    return [(int(part), "") if part.isdigit() else (-1, part) for part in re.split(r"(\d+)", text)]
 
 
 class Interrupted(Exception):

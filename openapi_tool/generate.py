@@ -133,11 +133,11 @@ def plan(
     """
     from openapi_tool.kcl.render import render_module
     from openapi_tool.regen.surface import surface
-    from openapi_tool.sources.build import build_model_from
+    from openapi_tool.sources.assemble import build_model
 
     crds_only = inputs.specs is None and not inputs.server_version
     picks: list[Pick] = []
-    model = build_model_from(inputs.crds, inputs.specs, warn, include_unserved, prefer, picks)
+    model = build_model(inputs.crds, inputs.specs, warn, include_unserved, prefer, picks)
     inputs.crds = inputs.specs = None  # the documents are no longer needed: rendering reuses their memory
     found_version = options.module_version or module_version(inputs.server_version) or model.version
     module = render_module(model, replace(options, module_version=found_version), warn, progress)
@@ -256,9 +256,9 @@ def run_job(
 
     plan_ = _incremental(job, fingerprint, options, warn, progress)
     if plan_ is None:
-        from openapi_tool.inputs import read_inputs
+        from openapi_tool.inputs import read_sources
 
-        inputs = read_inputs(list(job.crd), list(job.spec), job.cluster, job.exclude)
+        inputs = read_sources(list(job.crd), list(job.spec), job.cluster, job.exclude)
         plan_ = plan(inputs, options, warn, progress, job.include_unserved, job.prefer)
     selection = _selection(job)
     if selection is not None:

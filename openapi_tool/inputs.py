@@ -50,7 +50,7 @@ def _fetch(url: str) -> bytes:
         raise InputError(url, "", f"cannot download: {getattr(error, 'reason', error)}") from None
 
 
-def read_inputs(
+def read_sources(
     crd_paths: list[str], spec_paths: list[str], cluster: ClusterSource | None = None, exclude: tuple[str, ...] = ()
 ) -> Inputs:
     """Read the named sources (below directories, leaving out what the `exclude` globs

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Union
 
 
@@ -43,7 +43,7 @@ class Validation:
     field_path: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Condition:
     """One branch of a value-validation combinator (structural schemas allow `oneOf`,
     `anyOf`, `allOf` and `not` to hold validations only): what must hold of one value.
@@ -67,7 +67,7 @@ class Combinator:
     branches: tuple[Condition, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Constraints:
     """Validation keywords of one schema node; unset ones are None or empty."""
 
@@ -101,9 +101,6 @@ EMPTY_CONSTRAINTS = Constraints()
 
 # --- types -------------------------------------------------------------------------
 
-PRIMITIVES = ("str", "int", "float", "bool")
-
-
 @dataclass(frozen=True)
 class Primitive:
     """A scalar: `str`, `int`, `float` (any number) or `bool`."""
@@ -123,6 +120,7 @@ class ListType:
 
     items: "Type"
     item_constraints: Constraints = EMPTY_CONSTRAINTS
+    _: KW_ONLY
     nullable_items: bool = False
 
 
@@ -167,6 +165,7 @@ class Property:
 
     name: str
     type: Type
+    _: KW_ONLY
     required: bool = False
     nullable: bool = False
     default: Any = None
@@ -198,6 +197,7 @@ class Schema:
     key: str
     package: tuple[str, ...]
     name: str
+    _: KW_ONLY
     doc: str = ""
     properties: tuple[Property, ...] = ()
     additional: Type | None = None

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from openapi_tool.errors import InputError
+from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document, read_documents
-from openapi_tool.sources.build import spec_kind
-from openapi_tool.sources.builder import pointer_join
+from openapi_tool.sources.assemble import spec_kind
 from openapi_tool.sources.crd import crd_versions
+from openapi_tool.sources.places import pointer_join
 
-_MAX_FINDINGS = 50
 _WRAPPED = ("components", "schemas", "crd")
 
 
@@ -57,12 +56,14 @@ def _crd_findings(document: Document) -> Iterator[InputError]:
             yield InputError(version.place.label, pointer_join(version.place.pointer, *relative), message)
 
 
-def validate_inputs(crd_paths: list[str], spec_paths: list[str], exclude: tuple[str, ...] = ()) -> list[InputError]:
-    """All findings (at most fifty) over every input document; empty when all are valid."""
-    findings: dict[str, InputError] = {}
+def validate_inputs(crd_paths: list[str], spec_paths: list[str], exclude: tuple[str, ...] = ()) -> ErrorCollector:
+    """The findings over every input document, up to the collector's limit (the validator is
+    slow, so reading stops there); empty when all are valid."""
+    findings = ErrorCollector()
     for documents, check in ((read_documents(crd_paths, exclude=exclude), _crd_findings), (read_documents(spec_paths, exclude=exclude), _spec_findings)):
         for document in documents:
-            findings.update((str(f), f) for f in check(document))
-            if len(findings) >= _MAX_FINDINGS:
-                return list(findings.values())[:_MAX_FINDINGS]
-    return list(findings.values())
+            for finding in check(document):
+                findings.add(finding)
+            if findings.full:
+                return findings
+    return findings

@@ -95,12 +95,14 @@ def generate(flag: str, sources: list[Path], out: Path) -> tuple[int, list[str]]
     return code, err.getvalue().splitlines()
 
 
-def assert_refused(code: int, lines: list[str], sources: list[Path], out: Path, place: str) -> None:
-    """Exit 1, one line naming one of the files and `place` (a JSON pointer), nothing written."""
+def assert_refused(code: int, lines: list[str], sources: list[Path], out: Path, places: list[str]) -> None:
+    """Exit 1, one line per problem naming one of the files and its place (a JSON pointer), in
+    order, nothing written."""
     assert code == 1, lines
-    assert len(lines) == 1, lines
-    assert any(lines[0].startswith(f"error: {source}:") for source in sources), lines[0]
-    assert place in lines[0], lines[0]
+    assert len(lines) == len(places), (lines, places)
+    for line, place in zip(lines, places):
+        assert any(line.startswith(f"error: {source}:") for source in sources), line
+        assert place in line, (line, place)
     assert _tree(out.parent) == {source.relative_to(out.parent).as_posix() for source in sources}
 
 

@@ -15,7 +15,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from openapi_tool.output import LOCK
-from openapi_tool.sources.builder import pointer_join
+from openapi_tool.sources.places import pointer_join
 
 from .hostile import (
     assert_contained,
@@ -187,10 +187,10 @@ def test_hostile_crd_groups_versions_and_kinds(groups: list[str], versions: list
     documents = [crd(dict.fromkeys(props), description, ["a"], group=g, kind=k, versions=versions, plural=plural) for g, k in crds]
     gvks = [(g, v, k) for g, k in crds for v in versions]
     with _crd_run(documents) as (source, out, code, lines):
-        refusal = _crd_refusal(crds, versions)
-        event("refused" if refusal else "generated")
-        if refusal is not None:
-            assert_refused(code, lines, [source], out, refusal)
+        refusals = _crd_refusals(crds, versions)
+        event("refused" if refusals else "generated")
+        if refusals:
+            assert_refused(code, lines, [source], out, refusals)
             return
         assert code == 0, lines
         files, resources = _outputs([source], out)
@@ -201,20 +201,25 @@ def test_hostile_crd_groups_versions_and_kinds(groups: list[str], versions: list
         check_instances(out, [(resources[f"{g}/{v} {k}"], {"apiVersion": f"{g}/{v}", "kind": k, "metadata": {"name": "x"}} | spec) for g, v, k in gvks])
 
 
-def _crd_refusal(crds: list[tuple[str, str]], versions: list[str]) -> str | None:
-    """The pointer a refusal must name, in the order the tool reads the CRDs: a CRD without
-    group, kind or version name, or a version defined twice; None when the input is valid."""
-    seen = set()
+def _crd_refusals(crds: list[tuple[str, str]], versions: list[str]) -> list[str]:
+    """The pointers the refusals must name, in the order the tool reads the CRDs: a CRD without
+    group, kind or version name (the rest of that CRD is not read), or a version defined twice;
+    empty when the input is valid."""
+    seen, places = set(), []
     for index, (group, kind) in enumerate(crds):
         if not group:
-            return f"/items/{index}/spec/group"
+            places.append(f"/items/{index}/spec/group")
+            continue
         if not kind:
-            return f"/items/{index}/spec/names/kind"
+            places.append(f"/items/{index}/spec/names/kind")
+            continue
         for number, version in enumerate(versions):
             if not version or (group, version, kind) in seen:
-                return f"/items/{index}/spec/versions/{number}"
+                places.append(f"/items/{index}/spec/versions/{number}")
+                if not version:
+                    break
             seen.add((group, version, kind))
-    return None
+    return places
 
 
 WORDS = ["kind", "spec", "status", "strasse", "kiss", "import", "schema", "type", "k8s"]

@@ -74,13 +74,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     out = tmp_path / "one" / "module"
     _gen(sources, out)
     parsed: list[list[str]] = []
-    real = openapi_tool.inputs.read_inputs
+    real = openapi_tool.inputs.read_sources
 
     def spy(crd_paths, spec_paths, cluster=None, exclude=()):
         parsed.append(sorted(Path(p).name for p in crd_paths))
         return real(crd_paths, spec_paths, cluster, exclude)
 
-    monkeypatch.setattr(openapi_tool.inputs, "read_inputs", spy)
+    monkeypatch.setattr(openapi_tool.inputs, "read_sources", spy)
     return sources, out, parsed
 
 

@@ -114,12 +114,12 @@ def _intact_text(path: Path, expected: Any) -> str | None:
 
 def _render(paths: list[str], options: "Options", warn, progress) -> "Plan | None":
     from openapi_tool.generate import plan
-    from openapi_tool.inputs import read_inputs
+    from openapi_tool.inputs import read_sources
 
     if not paths:
         return None
     try:
-        return plan(read_inputs(paths, []), options, warn, progress)
+        return plan(read_sources(paths, []), options, warn, progress)
     except InputError:  # e.g. only files without a CRD changed: let a full run decide
         return None
 

@@ -2,20 +2,18 @@
 
 Every front end feeds its nodes through one `ModelBuilder`, which owns the Kubernetes
 meanings (int-or-string, quantities, preserve-unknown-fields, embedded resources,
-nullable), the lifting of inline objects into named schemas, and their naming.
+nullable), the lifting of inline objects into named schemas, and their naming. What one
+node means is read by the modules beside it: `types` (type mapping), `constraints` and
+`combinators` (validation keywords), `docs` and `properties`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterable
+from dataclasses import replace
+from typing import Any
 
 from openapi_tool.errors import InputError
 from openapi_tool.model import (
-    Combinator,
-    Condition,
     EMPTY_CONSTRAINTS,
     AnyType,
     Constraints,
@@ -28,61 +26,29 @@ from openapi_tool.model import (
     Property,
     Ref,
     Schema,
-    Source,
     Type,
-    UnionType,
-    Validation,
 )
 from openapi_tool.naming import first_free
-
-INT_OR_STRING = UnionType((Primitive("int"), Primitive("str")))
-QUANTITY = UnionType((Primitive("int"), Primitive("float"), Primitive("str")))
-ANY_MAP = MapType(AnyType())
+from openapi_tool.sources.constraints import constraints_of, declares_no_fields
+from openapi_tool.sources.docs import STANDARD_DOCS, doc_of
+from openapi_tool.sources.places import Place, RefResolver, camel
+from openapi_tool.sources.properties import is_zero, required_names
+from openapi_tool.sources.types import (
+    ANY_MAP,
+    INT_OR_STRING,
+    SCALARS,
+    flatten_union,
+    is_object_schema,
+    is_typed,
+    lifted,
+    scalar_type,
+    single_gvk,
+    special_definition,
+)
 
 EXPANSION_LIMIT = 10
 """Visits per distinct schema node before the input counts as an alias bomb; a spec
 without YAML aliases visits each node once."""
-
-_SCALARS = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def pointer_join(pointer: str, *parts: Any) -> str:
-    """Append JSON pointer segments, escaping `~` and `/`."""
-    for part in parts:
-        pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
-    return pointer
-
-
-def camel(name: str) -> str:
-    """`privateKey` -> `PrivateKey`, `x-foo.bar` -> `XFooBar`; stable for any input."""
-    words = _WORD.findall(name)
-    return "".join(w[:1].upper() + w[1:] for w in words)
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a node sits: its file and pointer, and the package and name to lift into."""
-
-    file: str
-    pointer: str
-    package: tuple[str, ...]
-    name: str
-    document: int | None = None
-
-    @property
-    def label(self) -> str:
-        return self.source().label
-
-    def at(self, *parts: Any, name: str | None = None) -> "Place":
-        return Place(self.file, pointer_join(self.pointer, *parts), self.package, name or self.name, self.document)
-
-    def source(self) -> Source:
-        return Source(self.file, self.pointer, self.document)
-
-
-RefResolver = Callable[[str, Place], tuple[str, Any, Place]]
-"""Maps a `$ref` string to (definition key, definition node, definition place)."""
 
 
 class ModelBuilder:
@@ -170,7 +136,7 @@ class ModelBuilder:
         props_node = node.get("properties") or {}
         if not isinstance(props_node, dict):
             raise InputError(place.label, place.pointer + "/properties", "`properties` must be a mapping")
-        required = _string_set(node.get("required"), place.at("required"))
+        required = required_names(node.get("required"), place.at("required"))
         embedded = bool(node.get("x-kubernetes-embedded-resource"))
         properties = [
             self._property(str(name), sub, place.at("properties", name, name=place.name + camel(str(name))), str(name) in required)
@@ -187,7 +153,7 @@ class ModelBuilder:
             key=key,
             package=place.package,
             name=place.name,
-            doc=_doc(node),
+            doc=doc_of(node),
             properties=tuple(properties),
             additional=additional,
             preserve_unknown=preserve,
@@ -214,16 +180,23 @@ class ModelBuilder:
             doc = old.doc if old else ""
             source = old.source if old else place.source()
             if value:
-                pinned[field] = Property(field, LiteralType((value,)), False, False, value, True, doc or _STANDARD_DOCS[field], source=source)
+                pinned[field] = Property(
+                    field,
+                    LiteralType((value,)),
+                    default=value,
+                    has_default=True,
+                    doc=doc or STANDARD_DOCS[field],
+                    source=source,
+                )
             elif add_missing:  # an embedded resource: the API server requires both
-                pinned[field] = replace(old, required=True, doc=doc or _STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), True, doc=_STANDARD_DOCS[field], source=source)
+                pinned[field] = replace(old, required=True, doc=doc or STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), required=True, doc=STANDARD_DOCS[field], source=source)
         meta = by_name.get("metadata")
         if (meta is None and add_missing) or (meta is not None and meta.type in (ANY_MAP, AnyType())):
             pinned["metadata"] = Property(
                 "metadata",
                 self.object_meta,
                 required=meta.required if meta else False,
-                doc=(meta.doc if meta and meta.doc else _STANDARD_DOCS["metadata"]),
+                doc=(meta.doc if meta and meta.doc else STANDARD_DOCS["metadata"]),
                 source=meta.source if meta else place.source(),
             )
         head = [pinned.pop(n) if n in pinned else by_name[n] for n in ("apiVersion", "kind", "metadata") if n in pinned or n in by_name]
@@ -234,7 +207,7 @@ class ModelBuilder:
         if not isinstance(node, dict):
             raise InputError(place.label, place.pointer, "a property schema must be a mapping")
         type_, nullable = self.type_of(node, place)
-        has_default = "default" in node and not (self.zero_defaults_unset and _is_zero(node["default"]))
+        has_default = "default" in node and not (self.zero_defaults_unset and is_zero(node["default"]))
         return Property(
             name=name,
             type=type_,
@@ -242,8 +215,8 @@ class ModelBuilder:
             nullable=nullable,
             default=node.get("default") if has_default else None,
             has_default=has_default,
-            doc=_doc(node),
-            constraints=EMPTY_CONSTRAINTS if _lifted(node, type_) else self._constraints(node, place),
+            doc=doc_of(node),
+            constraints=EMPTY_CONSTRAINTS if lifted(node, type_) else self._constraints(node, place),
             source=place.source(),
         )
 
@@ -251,7 +224,7 @@ class ModelBuilder:
         found = constraints_of(node, place)
         if found.list_type and not self.list_types_enforced:
             found = replace(found, list_type="", list_map_keys=())
-        if self.structural and not self.preserve_all and found.max_properties is None and _declares_no_fields(node):
+        if self.structural and not self.preserve_all and found.max_properties is None and declares_no_fields(node):
             found = replace(found, max_properties=0)
         return found
 
@@ -291,7 +264,7 @@ class ModelBuilder:
             return inner, nullable or inner_null
         if not type_list:
             alternatives = node.get("anyOf") or node.get("oneOf")
-            if isinstance(alternatives, list) and alternatives and all(_is_typed(a) for a in alternatives):
+            if isinstance(alternatives, list) and alternatives and all(is_typed(a) for a in alternatives):
                 return self._union(alternatives, place, "anyOf" if "anyOf" in node else "oneOf", nullable)
             if node.get("properties") or node.get("x-kubernetes-embedded-resource"):
                 type_list = ["object"]
@@ -301,7 +274,7 @@ class ModelBuilder:
                 return AnyType(), nullable
         if len(type_list) > 1:
             members = [self._single_type(t, node, place) for t in type_list]
-            return _flatten_union(members), nullable
+            return flatten_union(members), nullable
         return self._single_type(type_list[0], node, place), nullable
 
     def _union(self, alternatives: list, place: Place, keyword: str, nullable: bool) -> tuple[Type, bool]:
@@ -310,19 +283,19 @@ class ModelBuilder:
             member, member_null = self.type_of(alternative, place.at(keyword, index, name=f"{place.name}{index + 1}"))
             members.append(member)
             nullable = nullable or member_null
-        return _flatten_union(members), nullable
+        return flatten_union(members), nullable
 
     def _single_type(self, type_name: Any, node: dict, place: Place) -> Type:
-        if type_name in _SCALARS:
-            return _scalar(type_name, node)
+        if type_name in SCALARS:
+            return scalar_type(type_name, node)
         if type_name == "array":
             items = node.get("items")
             if not isinstance(items, dict):
                 return ListType(AnyType())
             item_type, item_nullable = self.type_of(items, place.at("items"))
-            item_constraints = EMPTY_CONSTRAINTS if _lifted(items, item_type) else self._constraints(items, place.at("items"))
+            item_constraints = EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
             # built-in types decode a null item as the zero value; CRDs reject it unless nullable
-            return ListType(item_type, item_constraints, item_nullable or not self.list_types_enforced)
+            return ListType(item_type, item_constraints, nullable_items=item_nullable or not self.list_types_enforced)
         if type_name == "object":
             return self._object_type(node, place)
         raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")
@@ -333,7 +306,7 @@ class ModelBuilder:
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             value_type, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
-            value_constraints = EMPTY_CONSTRAINTS if _lifted(extra, value_type) else self._constraints(extra, place.at("additionalProperties"))
+            value_constraints = EMPTY_CONSTRAINTS if lifted(extra, value_type) else self._constraints(extra, place.at("additionalProperties"))
             return MapType(value_type, value_constraints)
         return ANY_MAP
 
@@ -345,14 +318,14 @@ class ModelBuilder:
             return self._ref_types[key]
         if key in self._resolving:
             raise InputError(place.label, place.pointer, f"$ref cycle through {ref!r} with no object in between")
-        special = _special_definition(key)
+        special = special_definition(key)
         if special is not None:
             self._ref_types[key] = special
             return special
         if is_object_schema(node):
             result: Type = Ref(key)
             self._ref_types[key] = result
-            self.add_object(node, def_place, key=key, gvk=_single_gvk(node))
+            self.add_object(node, def_place, key=key, gvk=single_gvk(node))
             return result
         self._resolving.add(key)
         try:
@@ -369,220 +342,4 @@ def _shape(schema: Schema) -> str:
         (p.name, p.type, p.required, p.nullable, p.default, p.has_default, p.doc, p.constraints) for p in schema.properties
     )
     return repr((schema.doc, properties, schema.additional, schema.preserve_unknown, schema.embedded_resource, schema.gvk, schema.constraints))
-
-
-def _lifted(node: dict, type_: Type) -> bool:
-    """A node that became a named schema: its constraints belong to that schema."""
-    return isinstance(type_, Ref) and "$ref" not in node and "allOf" not in node
-
-
-def _is_zero(value: Any) -> bool:
-    return value in ("", 0, False, None) or value == {} or value == []
-
-
-def _declares_no_fields(node: dict) -> bool:
-    """An object node whose every key is unknown: no properties, no additionalProperties,
-    no preserve-unknown-fields, not an embedded resource."""
-    return (
-        node.get("type") == "object"
-        and not node.get("properties")
-        and node.get("additionalProperties") in (None, False)
-        and not node.get("x-kubernetes-preserve-unknown-fields")
-        and not node.get("x-kubernetes-embedded-resource")
-    )
-
-
-def _is_typed(node: Any) -> bool:
-    return isinstance(node, dict) and ("type" in node or "$ref" in node) and not node.get("properties")
-
-
-def is_object_schema(node: Any) -> bool:
-    return isinstance(node, dict) and bool(node.get("properties"))
-
-
-def _special_definition(key: str) -> Type | None:
-    """Kubernetes types whose spec shape understates what the API server accepts."""
-    if key.endswith("apimachinery.pkg.api.resource.Quantity"):
-        return QUANTITY
-    if key.endswith("apimachinery.pkg.util.intstr.IntOrString"):
-        return INT_OR_STRING
-    return None
-
-
-def _scalar(type_name: str, node: dict) -> Type:
-    enum = node.get("enum")
-    if isinstance(enum, list):
-        values = tuple(v for v in enum if v is not None)
-        if values and _literal_kind(values) == _SCALARS[type_name]:
-            return LiteralType(tuple(dict.fromkeys(values)))
-    fmt = node.get("format")
-    return Primitive(_SCALARS[type_name], fmt if isinstance(fmt, str) else "")
-
-
-def _literal_kind(values: Iterable[Any]) -> str:
-    kinds = {"bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "str" if isinstance(v, str) else "other" for v in values}
-    return kinds.pop() if len(kinds) == 1 else "mixed"
-
-
-def _flatten_union(members: list[Type]) -> Type:
-    flat: list[Type] = []
-    for member in members:
-        for item in member.members if isinstance(member, UnionType) else (member,):
-            if item not in flat:
-                flat.append(item)
-    if any(isinstance(m, AnyType) for m in flat):
-        return AnyType()
-    return flat[0] if len(flat) == 1 else UnionType(tuple(flat))
-
-
-def _single_gvk(node: dict) -> GroupVersionKind | None:
-    gvks = node.get("x-kubernetes-group-version-kind")
-    if isinstance(gvks, list) and len(gvks) == 1 and isinstance(gvks[0], dict):
-        g = gvks[0]
-        if isinstance(g.get("kind"), str) and isinstance(g.get("version"), str):
-            return GroupVersionKind(str(g.get("group") or ""), g["version"], g["kind"])
-    return None
-
-
-def _string_set(value: Any, place: Place) -> set[str]:
-    if value is None:
-        return set()
-    if not isinstance(value, list):
-        raise InputError(place.label, place.pointer, "`required` must be a list of names")
-    return {str(v) for v in value}
-
-
-def _doc(node: dict) -> str:
-    doc = node.get("description")
-    return doc if isinstance(doc, str) else ""
-
-
-def _number(value: Any) -> float | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _count(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
-
-
-def constraints_of(node: dict, place: Place) -> Constraints:
-    """The validation keywords of one node, as the IR records them."""
-    if node.keys().isdisjoint(_CONSTRAINT_KEYS):
-        return EMPTY_CONSTRAINTS
-    minimum, maximum = _number(node.get("minimum")), _number(node.get("maximum"))
-    exclusive_min, exclusive_max = node.get("exclusiveMinimum"), node.get("exclusiveMaximum")
-    if _number(exclusive_min) is not None:  # JSON Schema 2019+: the bound itself
-        minimum, exclusive_min = exclusive_min, True
-    if _number(exclusive_max) is not None:
-        maximum, exclusive_max = exclusive_max, True
-    enum = node.get("enum")
-    keys = node.get("x-kubernetes-list-map-keys")
-    return Constraints(
-        pattern=node.get("pattern") if isinstance(node.get("pattern"), str) else None,
-        minimum=minimum,
-        maximum=maximum,
-        exclusive_minimum=exclusive_min is True,
-        exclusive_maximum=exclusive_max is True,
-        multiple_of=_number(node.get("multipleOf")),
-        min_length=_count(node.get("minLength")),
-        max_length=_count(node.get("maxLength")),
-        min_items=_count(node.get("minItems")),
-        max_items=_count(node.get("maxItems")),
-        unique_items=node.get("uniqueItems") is True,
-        min_properties=_count(node.get("minProperties")),
-        max_properties=_count(node.get("maxProperties")),
-        enum=tuple(enum) if isinstance(enum, list) else None,
-        const=node.get("const"),
-        format=node.get("format") if isinstance(node.get("format"), str) else "",
-        list_type=node.get("x-kubernetes-list-type") if isinstance(node.get("x-kubernetes-list-type"), str) else "",
-        list_map_keys=tuple(str(k) for k in keys) if isinstance(keys, list) else (),
-        validations=_validations(node.get("x-kubernetes-validations"), place),
-        combinators=_combinators(node, place),
-    )
-
-
-_COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
-_CONDITION_KEYS = frozenset(("required", "properties", "description", "title", "nullable", "example"))
-"""Keys a oneOf/anyOf/allOf/not branch may hold besides the constraint keys."""
-
-
-def _combinators(node: dict, place: Place) -> tuple[Combinator, ...]:
-    """`oneOf`/`anyOf`/`allOf`/`not` that hold value validations; the ones that state types
-    (int-or-string's `anyOf`, an `allOf` wrapping a `$ref`) are read as types instead."""
-    out = []
-    for keyword in _COMBINATORS:
-        value = node.get(keyword)
-        branches = [value] if keyword == "not" and isinstance(value, dict) else value if isinstance(value, list) else []
-        if not branches or (keyword != "not" and all(_states_a_type(b) for b in branches)):
-            continue
-        conditions = [_condition(b, place.at(keyword, i) if keyword != "not" else place.at(keyword)) for i, b in enumerate(branches)]
-        out.append(Combinator(keyword, tuple(conditions)))
-    return tuple(out)
-
-
-def _flow(value: Any) -> str:
-    """A schema node in YAML flow style, quoting only strings that need it: for messages."""
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_flow(k)}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", value) and value not in ("true", "false", "null"):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _states_a_type(node: Any) -> bool:
-    return isinstance(node, dict) and ("type" in node or "$ref" in node)
-
-
-def _condition(node: Any, place: Place) -> Condition:
-    text = _flow(node)
-    if not isinstance(node, dict):
-        return Condition(unsupported="a branch that is not a mapping", text=text)
-    unknown = sorted(set(node) - _CONDITION_KEYS - _CONSTRAINT_KEYS, key=str)
-    if unknown or node.get("x-kubernetes-validations") or node.get("format"):
-        what = f"format {node['format']}" if node.get("format") else f"`{(unknown or ['x-kubernetes-validations'])[0]}`"
-        return Condition(unsupported=f"{what} inside oneOf/anyOf/allOf/not", text=text)
-    required = node.get("required")
-    properties = node.get("properties")
-    return Condition(
-        required=tuple(str(r) for r in required) if isinstance(required, list) else (),
-        properties=tuple((str(k), _condition(v, place.at("properties", k))) for k, v in properties.items())
-        if isinstance(properties, dict)
-        else (),
-        constraints=constraints_of(node, place),
-        text=text,
-    )
-
-
-def _validations(value: Any, place: Place) -> tuple[Validation, ...]:
-    if not isinstance(value, list):
-        return ()
-    out = []
-    for index, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
-            raise InputError(place.label, pointer_join(place.pointer, "x-kubernetes-validations", index), "a validation needs a `rule` string")
-        out.append(
-            Validation(
-                rule=item["rule"],
-                message=str(item.get("message") or ""),
-                message_expression=str(item.get("messageExpression") or ""),
-                reason=str(item.get("reason") or ""),
-                field_path=str(item.get("fieldPath") or ""),
-            )
-        )
-    return tuple(out)
-
-
-_CONSTRAINT_KEYS = frozenset(
-    "pattern minimum maximum exclusiveMinimum exclusiveMaximum multipleOf minLength maxLength "
-    "minItems maxItems uniqueItems minProperties maxProperties enum const format "
-    "x-kubernetes-list-type x-kubernetes-list-map-keys x-kubernetes-validations oneOf anyOf allOf not".split()
-)
-
-_STANDARD_DOCS = {
-    "apiVersion": "APIVersion defines the versioned schema of this representation of an object.",
-    "kind": "Kind is a string value representing the REST resource this object represents.",
-    "metadata": "Standard object's metadata.",
-}
 

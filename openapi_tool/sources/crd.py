@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any, Callable, Iterable
 
-from openapi_tool.errors import InputError
+from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document
 from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
-from openapi_tool.sources.builder import ModelBuilder, Place
+from openapi_tool.sources.builder import ModelBuilder
+from openapi_tool.sources.places import Place
 
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
 LIST_KINDS = ("List", "CustomResourceDefinitionList")
@@ -22,6 +23,7 @@ class CrdVersion:
     gvk: GroupVersionKind
     schema: Any
     place: Place
+    _: KW_ONLY
     preserve_unknown: bool = False
     """apiextensions v1beta1 keeps unknown fields unless `spec.preserveUnknownFields: false`."""
     served: bool = True
@@ -41,14 +43,20 @@ def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> 
 
 def crd_versions(document: Document, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
     """The versions of the CRDs in a document (a CRD or a list of them); others are skipped."""
+    for data, base in crd_items(document, warn):
+        yield from _versions(data, document, base, warn)
+
+
+def crd_items(document: Document, warn: Callable[[str], None]) -> Iterable[tuple[Any, str]]:
+    """Each item of a document (itself, or the items of a List) and its JSON pointer."""
     data = document.data
     if data is None:
         warn(f"{document.label}: skipped an empty (or comment-only) document")
     elif isinstance(data, dict) and data.get("kind") in LIST_KINDS and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
-            yield from _versions(item, document, f"/items/{index}", warn)
+            yield item, f"/items/{index}"
     else:
-        yield from _versions(data, document, "", warn)
+        yield data, ""
 
 
 def _versions(data: Any, document: Document, base: str, warn: Callable[[str], None]) -> Iterable[CrdVersion]:
@@ -87,7 +95,7 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
         preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
         place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
-        yield CrdVersion(gvk, schema, place, preserve, served=version.get("served") is not False, entry=entry)
+        yield CrdVersion(gvk, schema, place, preserve_unknown=preserve, served=version.get("served") is not False, entry=entry)
 
 
 PREFER_RULES = ("first", "last")
@@ -121,6 +129,7 @@ def add_crds(
     documents: Iterable[Document],
     builder: ModelBuilder,
     warn: Callable[[str], None],
+    errors: ErrorCollector,
     include_unserved: bool = False,
     prefer: str | None = None,
 ) -> AddedCrds:
@@ -129,29 +138,20 @@ def add_crds(
 
     A kind defined with different schemas in two files is an error, unless `prefer` names
     the definition to use: the `first` or `last` in reading order (inputs in the order
-    given, the files of a directory sorted by path)."""
+    given, the files of a directory sorted by path). Errors go to `errors`, one per broken
+    CRD or CRD version, so that the others are still checked."""
     seen: dict[GroupVersionKind, list[CrdVersion]] = {}
     unserved: dict[GroupVersionKind, UnservedVersion] = {}
     for document in documents:
-        for version in crd_versions(document, warn):
-            if not version.served and not include_unserved:
-                source = Source(version.place.file, version.entry + "/served", version.place.document)
-                unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
-                continue
-            definitions = seen.setdefault(version.gvk, [])
-            if any(d.place.label == version.place.label for d in definitions):
-                raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
-            if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
-                continue
-            if definitions and prefer is None:
-                raise InputError(
-                    version.place.label,
-                    version.place.pointer,
-                    f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
-                    f"{definitions[0].place.label}; give only one of the two files, leave one out with "
-                    "--exclude GLOB, or pick one per kind with --prefer first|last",
-                )
-            definitions.append(version)
+        for data, base in crd_items(document, warn):
+            with errors.check():  # a broken CRD: the others are still read
+                for version in _versions(data, document, base, warn):
+                    if not version.served and not include_unserved:
+                        source = Source(version.place.file, version.entry + "/served", version.place.document)
+                        unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
+                        continue
+                    with errors.check():
+                        _add_definition(seen.setdefault(version.gvk, []), version, prefer)
     picks = []
     chosen: dict[GroupVersionKind, CrdVersion] = {}
     for gvk, definitions in seen.items():
@@ -164,7 +164,8 @@ def add_crds(
     for version in chosen.values():
         builder.preserve_all = version.preserve_unknown
         try:
-            builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+            with errors.check():
+                builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
         finally:
             builder.preserve_all = False
     left_out = [u for gvk, u in unserved.items() if gvk not in seen]
@@ -172,6 +173,24 @@ def add_crds(
         warn(f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
              "left out (--include-unserved keeps it)")
     return AddedCrds(len(chosen), left_out, picks)
+
+
+def _add_definition(definitions: list[CrdVersion], version: CrdVersion, prefer: str | None) -> None:
+    """Add one definition of a kind to the ones read before, unless it repeats one of them;
+    a different one is an error unless `prefer` picks among them."""
+    if any(d.place.label == version.place.label for d in definitions):
+        raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
+    if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
+        return
+    if definitions and prefer is None:
+        raise InputError(
+            version.place.label,
+            version.place.pointer,
+            f"{version.gvk.api_version} {version.gvk.kind} is also defined, with another schema, in "
+            f"{definitions[0].place.label}; give only one of the two files, leave one out with "
+            "--exclude GLOB, or pick one per kind with --prefer first|last",
+        )
+    definitions.append(version)
 
 
 def _key(gvk: GroupVersionKind) -> str:

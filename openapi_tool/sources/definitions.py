@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from openapi_tool.errors import InputError
+from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document
-from openapi_tool.sources.builder import ModelBuilder, Place, is_object_schema, pointer_join
+from openapi_tool.sources.builder import ModelBuilder
+from openapi_tool.sources.places import Place, pointer_join
+from openapi_tool.sources.types import is_object_schema
 
 _STRIP_PREFIXES = ("io.k8s.",)
 
@@ -58,8 +60,9 @@ class DefinitionSet:
         node, place = self.nodes[name]
         return self.key_prefix + name, node, place
 
-    def build(self, builder: ModelBuilder, names: list[str] | None = None) -> None:
-        """Add the object definitions `names` (default all) and what they reference."""
+    def build(self, builder: ModelBuilder, errors: ErrorCollector, names: list[str] | None = None) -> None:
+        """Add the object definitions `names` (default all) and what they reference; a broken
+        definition's error goes to `errors` and the others are still built."""
         builder.resolve_ref = self.resolve
         builder.list_types_enforced = builder.structural = False
         chosen = sorted(self.nodes) if names is None else names
@@ -69,6 +72,7 @@ class DefinitionSet:
         for name in chosen:
             node, place = self.nodes[name]
             if is_object_schema(node):
-                builder.ref_type("#" + pointer_join("/definitions", name), place)
+                with errors.check():
+                    builder.ref_type("#" + pointer_join("/definitions", name), place)
         builder.resolve_ref = None
         builder.list_types_enforced = builder.structural = True

@@ -1,11 +1,11 @@
-"""Build one model from all inputs, dispatching each document to its front end."""
+"""Assemble one model from all input documents, dispatching each document to its front end."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any, Callable, Iterable
 
-from openapi_tool.errors import InputError
+from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document, read_documents
 from openapi_tool.model import Model, Ref, UnservedVersion
 from openapi_tool.resources import bundled_meta_spec
@@ -32,10 +32,16 @@ def spec_kind(document: Document) -> str:
     raise InputError(document.file, "", "not a swagger 2.0, OpenAPI 3 or JSON Schema document")
 
 
-def build_model(crd_paths: list[str], spec_paths: list[str], warn: Callable[[str], None]) -> Model:
-    """Read all input files and return one model of everything they define."""
-    crds = read_documents(crd_paths) if crd_paths else None
-    return build_model_from(crds, read_documents(spec_paths) if spec_paths else None, warn)
+def _add_spec(document: Document, definitions: DefinitionSet, builder: ModelBuilder) -> None:
+    """Add a spec document's definitions with the front end its kind needs."""
+    kind = spec_kind(document)
+    if kind == "swagger":
+        add_swagger(document, definitions)
+    elif kind == "openapi3":
+        builder.zero_defaults_unset = True
+        add_openapi3(document, definitions)
+    else:
+        add_jsonschema_bundle(document, definitions)
 
 
 def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str | None:
@@ -54,7 +60,7 @@ def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str
     return next(iter(found), None)
 
 
-def build_model_from(
+def build_model(
     crd_documents: Iterable[Document] | None,
     spec_documents: Iterable[Document] | None,
     warn: Callable[[str], None],
@@ -66,21 +72,25 @@ def build_model_from(
 
     CRD versions with `served: false` are left out (and listed) unless `include_unserved`.
     `prefer` picks one definition of a CRD kind defined differently in several files (see
-    `add_crds`); the picks made are appended to `picks`."""
+    `add_crds`); the picks made are appended to `picks`.
+
+    Every broken document, CRD version and definition is reported, not only the first: one
+    `InputError`, or `InputErrors` holding them all."""
     builder = ModelBuilder()
+    errors = ErrorCollector()
     unserved: list[UnservedVersion] = []
     version = None
     if crd_documents is not None:
         meta = DefinitionSet(package_prefix=(BUNDLED_PACKAGE,), key_prefix=BUNDLED_PACKAGE + ":")
         meta.add(next(read_documents([str(bundled_meta_spec())])), "definitions")
-        meta.build(builder, [OBJECT_META])
+        meta.build(builder, errors, [OBJECT_META])
         builder.object_meta = Ref(BUNDLED_PACKAGE + ":" + OBJECT_META)
         crd_documents = list(crd_documents)
-        added = add_crds(crd_documents, builder, warn, include_unserved, prefer)
+        added = add_crds(crd_documents, builder, warn, errors, include_unserved, prefer)
         unserved = added.unserved
         if picks is not None:
             picks.extend(added.picks)
-        if not added.count:
+        if not added.count and not errors:
             files = sorted({d.file for d in crd_documents}) or ["--crd"]
             problem = ("every CRD version is `served: false` (--include-unserved generates them)" if unserved
                        else "no CustomResourceDefinition found")
@@ -89,14 +99,11 @@ def build_model_from(
         spec_documents = list(spec_documents)
         version = _spec_version(spec_documents, warn)
         definitions = DefinitionSet()
+        unreadable = len(errors)
         for document in spec_documents:
-            kind = spec_kind(document)
-            if kind == "swagger":
-                add_swagger(document, definitions)
-            elif kind == "openapi3":
-                builder.zero_defaults_unset = True
-                add_openapi3(document, definitions)
-            else:
-                add_jsonschema_bundle(document, definitions)
-        definitions.build(builder)
+            with errors.check():
+                _add_spec(document, definitions, builder)
+        if len(errors) == unreadable:  # else refs into the documents left out would fail too
+            definitions.build(builder, errors)
+    errors.raise_any()
     return replace(builder.model(), unserved=tuple(unserved), version=version)
