@@ -42,6 +42,8 @@ class Skipped:
     where: str
     rule: str
     reason: str
+    cel: bool = False
+    """A CEL rule (`x-kubernetes-validations`) that was not translated."""
 
 
 @dataclass
@@ -137,7 +139,7 @@ def _cel(value: Any, constraints: Constraints, context: Context, where: str, res
         try:
             out.append((context.cel().translate(validation.rule, value), message))
         except Untranslatable as error:
-            skip(result, where, f"rule {validation.rule}", str(error))
+            skip(result, where, f"rule {validation.rule}", str(error), cel=True)
     return out
 
 
@@ -156,8 +158,8 @@ def _property_checks(prop: Property, context: Context, result: Checks) -> None:
         result.translated += 1
 
 
-def skip(result: Checks, where: str, rule: str, reason: str) -> None:
-    result.skipped.append(Skipped(where, rule, reason))
+def skip(result: Checks, where: str, rule: str, reason: str, cel: bool = False) -> None:
+    result.skipped.append(Skipped(where, rule, reason, cel))
 
 
 def comment(skipped: Skipped) -> str:
