@@ -8,7 +8,7 @@
 Prints one row per CRD project (agreement %, false accepts FA, false rejects FR on real
 manifests, synthesised instances, mutated instances and CEL verdicts; CEL rules
 translated/total), then the mutation classes, the CEL summary and the disagreements grouped
-by class with one example each. The harness itself is tests/fidelity.py.
+by class with one example each. The harness itself is tests/fidelity/.
 """
 
 from __future__ import annotations

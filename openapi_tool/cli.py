@@ -270,7 +270,7 @@ def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:
 def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     """Run every job; with --check, write nothing and exit 1 when any output is out of date."""
     from openapi_tool.generate import run_job
-    from openapi_tool.report import merge_reports, pick_lines, summary_line, write_reports
+    from openapi_tool.report import pick_lines, summary_line, write_reports
 
     need_report = bool(args.report or args.report_json)
     outcomes: list = []
@@ -279,7 +279,7 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
             outcomes.append(run_job(job, args.check, reporter.warn, reporter.progress, need_report, args.force))
     except (Interrupted, KeyboardInterrupt, Terminated) as stop:
         raise _interrupted(stop, [str(o.output) for o in outcomes if o.written is not None]) from stop
-    write_reports(merge_reports([(str(o.output), o.report) for o in outcomes]), args.report, args.report_json)
+    write_reports([(str(o.output), o.report) for o in outcomes], args.report, args.report_json)
     stale = False
     for outcome in outcomes:
         if outcome.drift is not None:
@@ -288,11 +288,11 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
         elif not args.quiet:
             written = outcome.written
             print(
-                f"{outcome.output}: {outcome.schemas} schemas, {len(written.written)} files written, "
+                f"{outcome.output}: {outcome.report.schemas} schemas, {len(written.written)} files written, "
                 f"{len(written.unchanged)} unchanged, {len(written.removed)} removed; {summary_line(outcome.report)}",
                 file=sys.stderr,
             )
-            for line in pick_lines(outcome.report):
+            for line in pick_lines(outcome.report.picked):
                 print(f"  {line}", file=sys.stderr)
     return 1 if stale else 0
 
@@ -312,9 +312,9 @@ def _print_drift(outcome) -> None:
             print(f"  {label} {path}", file=sys.stderr)
         if len(files) > 20:
             print(f"  ... and {len(files) - 20} more to {label}", file=sys.stderr)
-    changes = outcome.report.get("changes", {})
-    if changes.get("total"):
-        print(f"  API changes: {changes['total']} ({changes['breaking']} breaking); see --report", file=sys.stderr)
+    report = outcome.report
+    if report.changes:
+        print(f"  API changes: {len(report.changes)} ({report.breaking} breaking); see --report", file=sys.stderr)
 
 
 def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
@@ -326,7 +326,7 @@ def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
     inputs = read_sources(args.crd, args.spec, _cluster(args), tuple(args.exclude))
     picks: list = []
     model = build_model(inputs.crds, inputs.specs, reporter.warn, args.include_unserved, args.prefer, picks)
-    for line in pick_lines({"picked": [p.to_data() for p in picks]}):
+    for line in pick_lines(picks):
         reporter.warn(line)
     print(model.to_json())
     return 0

@@ -17,6 +17,7 @@ from openapi_tool.model import Model
 if TYPE_CHECKING:
     from openapi_tool.inputs import Inputs
     from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.report import RunReport
     from openapi_tool.sources.crd import Pick
 from openapi_tool.loader import expand_paths
 from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
@@ -199,12 +200,11 @@ def apply(plan_: Plan, output: Path, force: bool = False) -> WriteResult:
 
 
 @dataclass
-class Outcome:
+class JobOutcome:
     """What running one job did (or, with `check`, would do)."""
 
     output: Path
-    schemas: int
-    report: dict[str, Any]
+    report: "RunReport"
     drift: Drift | None = None
     written: WriteResult | None = None
 
@@ -234,7 +234,7 @@ def run_job(
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
     need_report: bool = False,
     force: bool = False,
-) -> Outcome:
+) -> JobOutcome:
     """Generate `job`; with `check`, only compare with what its output directory holds.
 
     When the sources, templates, options and generated files are exactly those the lock
@@ -246,13 +246,13 @@ def run_job(
         remove_stale(job.output)  # a run killed while moving files in left them half-way: put them back first
     fingerprint = None if need_report else _fingerprint(job, options)
     lock = _untouched(fingerprint, job.output)
+    from openapi_tool.report import RunReport, build_report
+
     if lock is not None:
-        summary = lock.get("summary", {})
-        files = sorted(lock["files"])
+        report = RunReport.from_summary(lock.get("summary", {}))
         if check:
-            return Outcome(job.output, summary.get("schemas", 0), summary, drift=Drift())
-        return Outcome(job.output, summary.get("schemas", 0), summary, written=WriteResult(unchanged=files))
-    from openapi_tool.report import report_data
+            return JobOutcome(job.output, report, drift=Drift())
+        return JobOutcome(job.output, report, written=WriteResult(unchanged=sorted(lock["files"])))
 
     plan_ = _incremental(job, fingerprint, options, warn, progress)
     if plan_ is None:
@@ -263,20 +263,11 @@ def run_job(
     selection = _selection(job)
     if selection is not None:
         plan_.lock["selection"] = selection
-    data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved, plan_.picks)
-    schemas = len(plan_.model.schemas)
-    if plan_.counts is not None:
-        counts = plan_.counts
-        schemas = counts["schemas"]
-        data["checks"].update(written=counts["written"], kept_as_comments=counts["kept_as_comments"],
-                              cel_rules=counts["cel_rules"], cel_rules_translated=counts["cel_rules"] - counts["cel_kept"])
-    plan_.lock["summary"] = {"schemas": schemas, "checks": data["checks"] | {"not_checked": []},
-                             "unserved": data["unserved"]}
-    if "picked" in data:
-        plan_.lock["summary"]["picked"] = data["picked"]
+    report = build_report(plan_, changes(plan_, job.output))
+    plan_.lock["summary"] = report.summary()
     if check:
-        return Outcome(job.output, schemas, data, drift=drift(plan_, job.output))
-    return Outcome(job.output, schemas, data, written=apply(plan_, job.output, force))
+        return JobOutcome(job.output, report, drift=drift(plan_, job.output))
+    return JobOutcome(job.output, report, written=apply(plan_, job.output, force))
 
 
 def _incremental(job: Job, fingerprint: dict[str, Any] | None, options: Options, warn: Callable[[str], None],

@@ -4,7 +4,7 @@
 Every case says by hand whether its instance passes the rule; the CEL runtime
 (`common-expression-language`) must give the same verdict, jsonschema must find the
 instance structurally valid (so a `fail` fails through its rule alone), and the generated
-KCL schema must agree. The harness is `check_cel_fixture` in tests/fidelity.py; the corpus
+KCL schema must agree. The harness is `check_cel_fixture` in tests/fidelity/; the corpus
 CRDs get the same treatment in tests/test_fidelity.py.
 """
 

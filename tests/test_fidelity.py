@@ -1,5 +1,5 @@
 """Validation fidelity (issue 4, "Measure"): the generated KCL schemas against independent
-oracles over every CRD of ../shared/corpus/crds. The harness is tests/fidelity.py (its
+oracles over every CRD of ../shared/corpus/crds. The harness is tests/fidelity/ (its package
 docstring says what is compared and how); bench/fidelity.py prints the same table with
 more detail and a bigger sample.
 

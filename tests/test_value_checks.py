@@ -1,7 +1,7 @@
 """Value validations the corpus harness rarely reaches, each against an oracle.
 
 oneOf / anyOf / allOf / not: every combination of the fields below is an instance, and
-jsonschema, given the schema with the API server's meanings (tests/fidelity.py), decides.
+jsonschema, given the schema with the API server's meanings (tests/fidelity/), decides.
 multipleOf with fractions: exact decimal arithmetic decides.
 """
 

@@ -24,6 +24,8 @@ class Skipped:
     where: str
     rule: str
     reason: str
+    cel: bool = False
+    """A CEL rule (`x-kubernetes-validations`) that was not translated."""
 
 
 @dataclass
@@ -62,8 +64,8 @@ class Context:
         return self.translator
 
 
-def skip(result: Checks, where: str, rule: str, reason: str) -> None:
-    result.skipped.append(Skipped(where, rule, reason))
+def skip(result: Checks, where: str, rule: str, reason: str, cel: bool = False) -> None:
+    result.skipped.append(Skipped(where, rule, reason, cel))
 
 
 def comment(skipped: Skipped) -> str:

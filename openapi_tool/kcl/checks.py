@@ -84,7 +84,7 @@ def _cel(value: Any, constraints: Constraints, context: Context, where: str, res
         try:
             out.append((context.cel().translate(validation.rule, value), message))
         except Untranslatable as error:
-            skip(result, where, f"rule {validation.rule}", str(error))
+            skip(result, where, f"rule {validation.rule}", str(error), cel=True)
     return out
 
 

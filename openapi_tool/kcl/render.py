@@ -140,7 +140,7 @@ def render_module(
         skipped += schema_checks_.skipped
         share.written += schema_checks_.translated
         share.kept += len(schema_checks_.skipped)
-        share.cel_kept += sum(1 for s in schema_checks_.skipped if s.rule.startswith("rule "))
+        share.cel_kept += sum(1 for s in schema_checks_.skipped if s.cel)
         files["/".join(directory + (placement.file,))] = schema_template.render(file=view, version=__version__)
     k8s_path = options.k8s_module or (f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}" if vendored else None)
     if vendored:

@@ -157,7 +157,7 @@ def _merged(plan_: "Plan", new_parts: dict[str, Any], kept_parts: dict[str, Any]
             surface[key] = entry
     module = plan_.module
     counts = [len(plan_.model.schemas), module.checks, len(module.skipped), module.cel_rules,
-              sum(1 for s in module.skipped if s.rule.startswith("rule "))]
+              sum(1 for s in module.skipped if s.cel)]
     for part in kept_parts.values():
         counts = [a + b for a, b in zip(counts, part["counts"])]
     lock = {**plan_.lock, "sources": dict(sorted(sources.items())), "resources": dict(sorted(resources.items())),
