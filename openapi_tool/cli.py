@@ -40,6 +40,9 @@ examples:
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
       regeneration check for CI: exit 1 and a markdown report when k8s/ is out of date
+  openapi-tool gen --spec swagger-1.32.json -o k8s/ --check --impact apps/kcl --impact apps/manifests --report impact.md
+      before an upgrade: which of your KCL files and manifests break against the new API, and
+      the API change behind each break (exit 2 when one does; 1 when only out of date)
   openapi-tool gen --spec swagger.json -o k8s/ --force
       regenerate even when generated files in k8s/ were edited by hand (the edits are lost;
       without --force the run stops and lists them)
@@ -183,6 +186,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="version in kcl.mod, such as 1.31.2 (default: a cluster's server version, else a real "
                      "`info.version` of the specs, else 0.0.1)")
     _add_run_options(gen)
+    gen.add_argument("--impact", action="append", default=[], metavar="PATH",
+                     help="a KCL module that depends on the output (kcl.mod path dependency) or a folder of YAML "
+                          "manifests: compile it against the current and the regenerated module and report which "
+                          "files the upgrade breaks and the API change behind each (exit 2); repeatable")
 
     regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
                                 formatter_class=fmt, description="Run every job of a project file (openapi-tool.yaml).")
@@ -261,6 +268,7 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         include_unserved=args.include_unserved,
         exclude=tuple(args.exclude),
         prefer=args.prefer,
+        impact=tuple(args.impact),
     )
     return _run_jobs([job], args, reporter)
 
@@ -276,7 +284,7 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.generate import run_job
     from openapi_tool.report import merge_reports, pick_lines, summary_line, write_reports
 
-    need_report = bool(args.report or args.report_json)
+    need_report = bool(args.report or args.report_json) or any(job.impact for job in jobs)
     outcomes: list = []
     try:
         for job in jobs:
@@ -298,7 +306,15 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
             )
             for line in pick_lines(outcome.report):
                 print(f"  {line}", file=sys.stderr)
-    return 1 if stale else 0
+    broken = False
+    for outcome in outcomes:
+        if "impact" in outcome.report:
+            from openapi_tool.regen.impact import impact_lines
+
+            broken = broken or any(entry["breaks"] for entry in outcome.report["impact"])
+            for line in impact_lines(outcome.report["impact"]):
+                print(f"  {line}", file=sys.stderr)
+    return 2 if broken else 1 if stale else 0
 
 
 def _print_drift(outcome) -> None:

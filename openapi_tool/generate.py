@@ -263,7 +263,12 @@ def run_job(
     selection = _selection(job)
     if selection is not None:
         plan_.lock["selection"] = selection
-    data = report_data(plan_.module, changes(plan_, job.output), plan_.model.unserved, plan_.picks)
+    found = changes(plan_, job.output)
+    data = report_data(plan_.module, found, plan_.model.unserved, plan_.picks)
+    if job.impact:
+        from openapi_tool.regen.impact import assess
+
+        data["impact"] = assess(list(job.impact), job.output, plan_.module.files, plan_.module.resources, found, warn)
     schemas = len(plan_.model.schemas)
     if plan_.counts is not None:
         counts = plan_.counts

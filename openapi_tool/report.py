@@ -110,6 +110,10 @@ def _output_markdown(data: dict[str, Any]) -> list[str]:
         lines += ["### Kinds defined in several files", ""]
         rows = [[f"`{p['api_version']} {p['kind']}`", f"`{p['used']}`", ", ".join(f"`{o}`" for o in p["over"]), p["rule"]] for p in data["picked"]]
         lines += _table(["kind", "definition used", "left out", "rule"], rows)
+    if "impact" in data:
+        from openapi_tool.regen.impact import impact_markdown
+
+        lines += impact_markdown(data["impact"])
     skipped = data["checks"]["not_checked"]
     if skipped:
         lines += ["### Constraints kept as comments", ""]
