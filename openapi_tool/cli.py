@@ -187,8 +187,8 @@ def _parser() -> argparse.ArgumentParser:
                      "`info.version` of the specs, else 0.0.1)")
     _add_run_options(gen)
     gen.add_argument("--impact", action="append", default=[], metavar="PATH",
-                     help="a KCL module that depends on the output (kcl.mod path dependency) or a folder of YAML "
-                          "manifests: compile it against the current and the regenerated module and report which "
+                     help="with --check: a KCL module that depends on the output (kcl.mod path dependency) or a folder "
+                          "of YAML manifests: compile it against the current and the regenerated module and report which "
                           "files the upgrade breaks and the API change behind each (exit 2); repeatable")
 
     regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
@@ -256,6 +256,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.regen.project import Job
 
     _validate(args)
+    if args.impact and not args.check:
+        raise UsageError("--impact goes with --check (it tells what the regeneration would break before it is written)")
     job = Job(
         output=Path(args.output),
         crd=tuple(args.crd),
@@ -284,7 +286,7 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.generate import run_job
     from openapi_tool.report import merge_reports, pick_lines, summary_line, write_reports
 
-    need_report = bool(args.report or args.report_json) or any(job.impact for job in jobs)
+    need_report = bool(args.report or args.report_json) or (args.check and any(job.impact for job in jobs))
     outcomes: list = []
     try:
         for job in jobs:

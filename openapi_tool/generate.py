@@ -265,7 +265,7 @@ def run_job(
         plan_.lock["selection"] = selection
     found = changes(plan_, job.output)
     data = report_data(plan_.module, found, plan_.model.unserved, plan_.picks)
-    if job.impact:
+    if job.impact and check:  # before an upgrade lands: which of the user's files break
         from openapi_tool.regen.impact import assess
 
         data["impact"] = assess(list(job.impact), job.output, plan_.module.files, plan_.module.resources, found, warn)

@@ -207,7 +207,7 @@ def _type_document(data: dict[str, Any], side: Side, executor: Any) -> str:
     key = f"{data.get('apiVersion')} {data.get('kind')}"
     target = side.resources.get(key)
     if target is None:
-        return f"no schema for apiVersion {data.get('apiVersion')!r} kind {data.get('kind')!r} in module {side.name}"
+        return f"no schema for {key} in module {side.name}: the API does not serve this apiVersion and kind"
     package, _, schema = target.rpartition(".")
     literal = json.dumps(json.dumps(data, ensure_ascii=False), ensure_ascii=False).replace("${", "\\${")
     program = (f"import json as _json\nimport {side.name}.{package} as _schemas\n\n"

@@ -13,7 +13,7 @@
       - output: gateway
         crd: [gateway-api/]              # standard/ and experimental/ define the same kinds
         exclude: [experimental]          # as `gen --exclude`; or prefer: first|last
-        impact: [../apps/kcl, ../apps/manifests]   # with --check: which of these the upgrade breaks
+        impact: [apps/kcl, apps/manifests]   # regen --check: which of these the upgrade breaks
 """
 
 from __future__ import annotations
