@@ -48,6 +48,10 @@ class Side:
     name: str
     resources: dict[str, str]
     """"apps/v1 Deployment" -> "api.apps.v1.Deployment", as the lock records it."""
+    packages: tuple[tuple[str, str], ...]
+    """The module and its own dependencies (vendor/k8s, a --k8s-module), for `exec_program`."""
+    scratch: Path
+    """Where programs typing manifests are written."""
 
 
 @dataclass
@@ -82,6 +86,7 @@ def assess(
     """The impact section: one entry per user file under `paths`, against `output` (current)
     and `new_files` (the module a regeneration would write)."""
     from openapi_tool.convert.catalog import module_name
+    from openapi_tool.convert.kclrun import external_packages
     from openapi_tool.output import read_lock
 
     if not (output / "kcl.mod").is_file():
@@ -90,12 +95,18 @@ def assess(
     old_resources = read_lock(output).get("resources") or {}
     staged = Path(tempfile.mkdtemp(prefix="openapi-tool-impact-"))
     try:
+        module = (staged / "module").resolve()
         for relative, text in new_files.items():
-            target = staged / relative
+            target = module / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        current = Side(output.resolve(), name, old_resources)
-        upgraded = Side(staged.resolve(), name, new_resources)
+        root = output.resolve()
+        packages = ((name, str(root)),) + tuple((n, p) for n, p in external_packages(root) if n != name)
+        scratch = staged / ".impact"  # not inside the staged module: nothing there is compiled
+        scratch.mkdir()
+        current = Side(root, name, old_resources, packages, scratch)
+        upgraded = Side(module, name, new_resources, (), scratch)
+        upgraded.packages = _redirect(packages, current, upgraded)
         results = [_assess_path(Path(p), current, upgraded, changes, warn) for p in paths]
     finally:
         shutil.rmtree(staged, ignore_errors=True)
@@ -166,11 +177,11 @@ def _assess_manifest(file: Path, current: Side, upgraded: Side, changes: list[Ch
 
     known = current.resources.keys() | upgraded.resources.keys()
     documents = [(line, data) for line, data in _documents(file) if f"{data.get('apiVersion')} {data.get('kind')}" in known]
-    old_errors, new_errors = [], []
     with Executor(1) as executor:
-        for _, data in documents:
-            old_errors.append(_type_document(data, current, executor))
-            new_errors.append(_type_document(data, upgraded, executor))
+        old_errors = _type_documents([data for _, data in documents], current, executor)
+        new_errors = _type_documents([data for _, data in documents], upgraded, executor)
+    if not documents:
+        warn(f"--impact {file}: no document of a kind either module has a schema for")
     impact = FileImpact(str(file), documents=len(documents))
     impact.before = [_failure(str(file), line, e) for (line, _), e in zip(documents, old_errors) if e]
     impact.already_failing = bool(impact.before)
@@ -200,38 +211,37 @@ def _documents(file: Path) -> list[tuple[int, Any]]:
     return out
 
 
-def _type_document(data: dict[str, Any], side: Side, executor: Any) -> str:
-    """The compiler's error when `data` is typed with its resource schema in `side`; '' when it passes."""
+def _typed_program(documents: list[dict[str, Any]], side: Side) -> str | None:
+    """A KCL program that types each document with its resource schema in `side`; None when
+    one has no schema there."""
+    imports, lines = {}, []
+    for index, data in enumerate(documents):
+        target = side.resources.get(f"{data.get('apiVersion')} {data.get('kind')}")
+        if target is None:
+            return None
+        package, _, schema = target.rpartition(".")
+        alias = imports.setdefault(package, f"_p{len(imports)}")
+        literal = json.dumps(json.dumps(data, ensure_ascii=False), ensure_ascii=False).replace("${", "\\${")
+        lines.append(f"_document{index}: {alias}.{schema} = _json.decode({literal})")
+    head = ["import json as _json"] + [f"import {side.name}.{package} as {alias}" for package, alias in imports.items()]
+    return "\n".join(head + [""] + lines) + "\n"
+
+
+def _type_documents(documents: list[dict[str, Any]], side: Side, executor: Any) -> list[str]:
+    """The compiler's error for each document typed with its schema in `side` ('' when it
+    passes): all in one program first, then one by one when that fails."""
     from openapi_tool.convert.kclrun import Program
 
-    key = f"{data.get('apiVersion')} {data.get('kind')}"
-    target = side.resources.get(key)
-    if target is None:
-        return f"no schema for {key} in module {side.name}: the API does not serve this apiVersion and kind"
-    package, _, schema = target.rpartition(".")
-    literal = json.dumps(json.dumps(data, ensure_ascii=False), ensure_ascii=False).replace("${", "\\${")
-    program = (f"import json as _json\nimport {side.name}.{package} as _schemas\n\n"
-               f"_document: _schemas.{schema} = _json.decode({literal})\n")
-    external = _side_packages(side)
-    work = tempfile.mkdtemp(prefix="openapi-tool-impact-doc-")
-    try:
-        result = executor.run_all([Program(work, (("main.k", program),), external)])[0]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return result.error
+    def run(batch: list[dict[str, Any]]) -> str:
+        program = _typed_program(batch, side)
+        if program is None:
+            key = f"{batch[0].get('apiVersion')} {batch[0].get('kind')}"
+            return f"no schema for {key} in module {side.name}: the API does not serve this apiVersion and kind"
+        return executor.run_all([Program(str(side.scratch), (("main.k", program),), side.packages)])[0].error
 
-
-_SIDE_PACKAGES: dict[Path, tuple[tuple[str, str], ...]] = {}
-
-
-def _side_packages(side: Side) -> tuple[tuple[str, str], ...]:
-    """The side's module and its own dependencies (a CRD module's vendor/k8s, a --k8s-module)."""
-    from openapi_tool.convert.kclrun import external_packages
-
-    if side.root not in _SIDE_PACKAGES:
-        _SIDE_PACKAGES[side.root] = ((side.name, str(side.root)),) + tuple(
-            (n, p) for n, p in external_packages(side.root) if n != side.name)
-    return _SIDE_PACKAGES[side.root]
+    if not documents or (len(documents) > 1 and not run(documents)):
+        return [""] * len(documents)
+    return [run([data]) for data in documents]
 
 
 def _judge(path: str, old_error: str, new_error: str, source: str, current: Side, upgraded: Side,
