@@ -124,7 +124,7 @@ def test_crd_manifests(crd_upgrade: dict) -> None:
     assert not entries["survives.yaml"]["breaks"]
     two = entries["two.yaml"]
     assert two["documents_checked"] == 2  # the ConfigMap has no schema in the CRD module
-    assert [f["line"] for f in two["failures"]] == [7]  # the second document, which sets mode: legacy
+    assert [f["line"] for f in two["failures"]] == [11]  # the line of `mode: legacy` in the second document
     assert [c["kind"] for c in two["failures"][0]["changes"]] == ["enum narrowed"]
 
 
@@ -242,3 +242,20 @@ def test_project_file_impact(tmp_path: Path) -> None:
     assert main(["regen", "-q", "--check", "--report-json", str(report), str(project)]) == 2
     entries = json.loads(report.read_text(encoding="utf-8"))["outputs"][0]["impact"]
     assert {Path(e["path"]).name for e in entries if e["breaks"]} == {"colour.k", "legacy.k", "ownerless.k", "oversized.k"}
+
+
+def test_manifest_break_points_at_the_removed_key(crd_upgrade: dict) -> None:
+    colour = _entries(crd_upgrade["data"])["colour.yaml"]["failures"][0]
+    assert (CRD / "yaml" / "colour.yaml").read_text(encoding="utf-8").splitlines()[colour["line"] - 1].strip() == "colour: red"
+
+
+def test_impact_needs_check_and_a_dependency(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _gen("--crd", CRD / "old", "-o", tmp_path / "gizmos") == 0
+    assert _gen("--crd", CRD / "new", "-o", tmp_path / "gizmos", "--impact", CRD / "kcl") == 2
+    assert "--impact goes with --check" in capsys.readouterr().err
+    stray = tmp_path / "stray"
+    stray.mkdir()
+    (stray / "kcl.mod").write_text('[package]\nname = "stray"\nversion = "0.0.1"\n', encoding="utf-8")
+    (stray / "main.k").write_text("a = 1\n", encoding="utf-8")
+    assert _gen("--crd", CRD / "new", "-o", tmp_path / "gizmos", "--check", "--impact", stray) == 2
+    assert "has no path dependency on" in capsys.readouterr().err

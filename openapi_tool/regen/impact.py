@@ -176,25 +176,49 @@ def _assess_manifest(file: Path, current: Side, upgraded: Side, changes: list[Ch
     from openapi_tool.convert.kclrun import Executor
 
     known = current.resources.keys() | upgraded.resources.keys()
-    documents = [(line, data) for line, data in _documents(file) if f"{data.get('apiVersion')} {data.get('kind')}" in known]
+    documents = [d for d in _documents(file) if f"{d.data.get('apiVersion')} {d.data.get('kind')}" in known]
     with Executor(1) as executor:
-        old_errors = _type_documents([data for _, data in documents], current, executor)
-        new_errors = _type_documents([data for _, data in documents], upgraded, executor)
+        old_errors = _type_documents([d.data for d in documents], current, executor)
+        new_errors = _type_documents([d.data for d in documents], upgraded, executor)
     if not documents:
         warn(f"--impact {file}: no document of a kind either module has a schema for")
     impact = FileImpact(str(file), documents=len(documents))
-    impact.before = [_failure(str(file), line, e) for (line, _), e in zip(documents, old_errors) if e]
+    impact.before = [_failure(str(file), d.line, e) for d, e in zip(documents, old_errors) if e]
     impact.already_failing = bool(impact.before)
     if not impact.already_failing and any(new_errors):
         impact.breaks = True
         source = file.read_text(encoding="utf-8", errors="replace")
-        impact.failures = [_explained(str(file), line, e, source, data, current, upgraded, changes)
-                           for (line, data), e in zip(documents, new_errors) if e]
+        for document, error in zip(documents, new_errors):
+            if error:
+                failure = _explained(str(file), document.line, error, source, document.data, current, upgraded, changes)
+                failure["line"] = _failing_line(document, failure["changes"])
+                impact.failures.append(failure)
     return impact
 
 
-def _documents(file: Path) -> list[tuple[int, Any]]:
-    """Each document of a manifest file with its first line (1-based); lists (`kind: List`) stay one document."""
+@dataclass(frozen=True)
+class _Document:
+    line: int
+    """The document's first line (1-based)."""
+    data: dict[str, Any]
+    keys: dict[str, int]
+    """Each key of the document, at any depth, and the line of its first occurrence."""
+
+
+def _key_lines(node: yaml.Node, out: dict[str, int]) -> dict[str, int]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                out.setdefault(key.value, key.start_mark.line + 1)
+            _key_lines(value, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _key_lines(item, out)
+    return out
+
+
+def _documents(file: Path) -> list[_Document]:
+    """Each mapping document of a manifest file (a `kind: List` stays one document)."""
     text = file.read_text(encoding="utf-8")
     loader = yaml.SafeLoader(text)
     out = []
@@ -203,12 +227,21 @@ def _documents(file: Path) -> list[tuple[int, Any]]:
             node = loader.get_node()
             data = loader.construct_document(node)
             if isinstance(data, dict):
-                out.append((node.start_mark.line + 1, data))
+                out.append(_Document(node.start_mark.line + 1, data, _key_lines(node, {})))
     except yaml.YAMLError as error:
         raise UsageError(f"--impact {file}: not YAML: {str(error).splitlines()[0]}") from None
     finally:
         loader.dispose()
     return out
+
+
+def _failing_line(document: _Document, found: list[dict[str, Any]]) -> int:
+    """The line of the first attribute a matched change names, else the document's first line."""
+    for change in found:
+        *qualified, last = change["where"].split(".")
+        if qualified and qualified[-1][:1].isupper() and last in document.keys:
+            return document.keys[last]
+    return document.line
 
 
 def _typed_program(documents: list[dict[str, Any]], side: Side) -> str | None:
