@@ -10,6 +10,7 @@ import jinja2
 
 from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
+from openapi_tool.kcl.deprecations import field_decorator
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
@@ -57,6 +58,8 @@ class Attribute:
     type: str
     optional: bool
     default: str | None
+    decorator: str | None = None
+    """`@deprecated(...)` when the spec marks the field deprecated."""
 
 
 @dataclass
@@ -191,7 +194,7 @@ def _file_view(
         kcl_type = type_expr(prop.type, ref_name)
         default = _default(prop, schemas, schema, warn)
         optional = not prop.required or prop.nullable
-        attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default))
+        attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default, field_decorator(prop.doc)))
         docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
     view = FileView(
         package=placement.import_path,
