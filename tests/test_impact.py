@@ -259,3 +259,26 @@ def test_impact_needs_check_and_a_dependency(tmp_path: Path, capsys: pytest.Capt
     (stray / "main.k").write_text("a = 1\n", encoding="utf-8")
     assert _gen("--crd", CRD / "new", "-o", tmp_path / "gizmos", "--check", "--impact", stray) == 2
     assert "has no path dependency on" in capsys.readouterr().err
+
+
+def test_deprecated_field_is_a_warning_not_a_break(crd_upgrade: dict) -> None:
+    entries = _entries(crd_upgrade["data"])
+    for file, line in (("nickname.k", 8), ("nickname.yaml", 8)):  # the lines setting nickname
+        entry = entries[file]
+        assert not entry["breaks"] and not entry["already_failing"]
+        assert [(u["attribute"], u["line"]) for u in entry["deprecated"]] == [("nickname", line)], entry
+        assert entry["deprecated"][0]["reason"] == "use metadata.name instead."
+    assert not any("deprecated" in e for n, e in entries.items() if not n.startswith("nickname"))
+    assert "`nickname`" in crd_upgrade["markdown"]
+
+
+def test_deprecated_decorator_is_not_strict(tmp_path: Path) -> None:
+    """The generated decorator marks the field, and kcl-lib still accepts a config that sets it."""
+    assert _gen("--crd", CRD / "new", "-o", tmp_path / "gizmos") == 0
+    spec = (tmp_path / "gizmos" / "impact_example_com" / "v1" / "gizmo_spec.k").read_text(encoding="utf-8")
+    assert '    @deprecated(reason="use metadata.name instead.", strict=False)\n    nickname?: str\n' in spec
+    shutil.copytree(CRD / "kcl", tmp_path / "app")
+    assert _kcl_error(tmp_path / "app" / "nickname.k", tmp_path / "app") == ""
+    strict = spec.replace("strict=False", "strict=True")  # the same field, strict: kcl-lib names the use
+    (tmp_path / "gizmos" / "impact_example_com" / "v1" / "gizmo_spec.k").write_text(strict, encoding="utf-8")
+    assert "nickname was deprecated" in _kcl_error(tmp_path / "app" / "nickname.k", tmp_path / "app")

@@ -52,6 +52,9 @@ class Side:
     """The module and its own dependencies (vendor/k8s, a --k8s-module), for `exec_program`."""
     scratch: Path
     """Where programs typing manifests are written."""
+    strict: "Side | None" = None
+    """The same module with its `@deprecated` decorators strict: a use of a deprecated field
+    fails there, naming the field and the reason (None when nothing is deprecated)."""
 
 
 @dataclass
@@ -63,6 +66,8 @@ class FileImpact:
     before: list[dict[str, Any]] = field(default_factory=list)
     documents: int | None = None
     """For a manifest file: how many of its documents have a schema in either module."""
+    deprecated: list[dict[str, Any]] = field(default_factory=list)
+    """Uses of fields the new module marks deprecated (the first one per file or document)."""
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "breaks": self.breaks, "already_failing": self.already_failing}
@@ -72,6 +77,8 @@ class FileImpact:
             data["failures"] = self.failures
         if self.already_failing:
             data["failing_before"] = self.before
+        if self.deprecated:
+            data["deprecated"] = self.deprecated
         return data
 
 
@@ -107,10 +114,37 @@ def assess(
         current = Side(root, name, old_resources, packages, scratch)
         upgraded = Side(module, name, new_resources, (), scratch)
         upgraded.packages = _redirect(packages, current, upgraded)
+        upgraded.strict = _strict_side(new_files, staged / "strict", current, upgraded)
         results = [_assess_path(Path(p), current, upgraded, changes, warn) for p in paths]
     finally:
         shutil.rmtree(staged, ignore_errors=True)
     return [item.to_data() for group in results for item in group]
+
+
+_DEPRECATED = re.compile(r"^(\s*@deprecated\(.*)strict=False\)\s*$", re.M)
+_DEPRECATED_USE = re.compile(r"(?P<attribute>\S+) was deprecated ?,? ?(?P<reason>.*)")
+
+
+def _strict_side(files: dict[str, str], root: Path, current: Side, upgraded: Side) -> Side | None:
+    """A copy of the new module whose deprecations are errors, or None when it has none."""
+    if not any("@deprecated(" in text for text in files.values()):
+        return None
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(_DEPRECATED.sub(r"\1strict=True)", text), encoding="utf-8")
+    side = Side(root.resolve(), upgraded.name, upgraded.resources, (), upgraded.scratch)
+    side.packages = _redirect(current.packages, current, side)
+    return side
+
+
+def _deprecated_use(path: str, line: int | None, error: str) -> dict[str, Any] | None:
+    """The use of a deprecated field a strict run reports, or None when the error is another."""
+    found = _DEPRECATED_USE.search(_message(error))
+    if found is None:
+        return None
+    return {"file": path, "line": _location(error, path) or line, "attribute": found.group("attribute"),
+            "reason": found.group("reason").strip(" ;")}
 
 
 def _assess_path(path: Path, current: Side, upgraded: Side, changes: list[Change],
@@ -163,11 +197,22 @@ def _assess_kcl(root: Path, files: list[Path], current: Side, upgraded: Side, ch
     after = [Program(str(root), (), redirected, (str(f.resolve()),)) for f in files]
     with Executor() as executor:
         results = executor.run_all(before + after)
+        strict = upgraded.strict
+        passing = [f for i, f in enumerate(files) if not results[len(files) + i].error] if strict else []
+        warnings = executor.run_all([Program(str(root), (), _redirect(external, current, strict), (str(f.resolve()),))
+                                     for f in passing]) if strict else []
+    uses = {f: _deprecated_use(str(f), None, r.error) for f, r in zip(passing, warnings)}
     out = []
     for index, file in enumerate(files):
         old_error, new_error = results[index].error, results[len(files) + index].error
         source = file.read_text(encoding="utf-8", errors="replace")
         out.append(_judge(str(file), old_error, new_error, source, current, upgraded, changes))
+        use = uses.get(file)
+        if use is not None:
+            if use["line"] is None:  # the compiler points into the module: the first line setting the field
+                setting = re.compile(rf"\b{re.escape(use['attribute'])}\s*[:=]")
+                use["line"] = next((n for n, text in enumerate(source.splitlines(), 1) if setting.search(text)), None)
+            out[-1].deprecated.append(use)
     return out
 
 
@@ -180,9 +225,16 @@ def _assess_manifest(file: Path, current: Side, upgraded: Side, changes: list[Ch
     with Executor(1) as executor:
         old_errors = _type_documents([d.data for d in documents], current, executor)
         new_errors = _type_documents([d.data for d in documents], upgraded, executor)
+        passing = [d for d, e in zip(documents, new_errors) if not e]
+        strict_errors = _type_documents([d.data for d in passing], upgraded.strict, executor) if upgraded.strict else []
     if not documents:
         warn(f"--impact {file}: no document of a kind either module has a schema for")
     impact = FileImpact(str(file), documents=len(documents))
+    for document, error in zip(passing, strict_errors):
+        use = _deprecated_use(str(file), document.line, error)
+        if use is not None:
+            use["line"] = document.keys.get(use["attribute"], document.line)
+            impact.deprecated.append(use)
     impact.before = [_failure(str(file), d.line, e) for d, e in zip(documents, old_errors) if e]
     impact.already_failing = bool(impact.before)
     if not impact.already_failing and any(new_errors):
@@ -464,6 +516,9 @@ def impact_lines(entries: list[dict[str, Any]]) -> list[str]:
     for entry in entries:
         for failure in entry.get("failures", []):
             lines.append(f"breaks: {_where(failure)}: {failure['message'][:200]} <- {_reasons(failure)}")
+    for entry in entries:
+        for use in entry.get("deprecated", []):
+            lines.append(f"warning: {_where(use)} uses {use['attribute']}, deprecated: {use['reason']}")
     failing = sum(1 for e in entries if e["already_failing"])
     lines.append(f"impact: {sum(1 for e in entries if e['breaks'])} of {len(entries)} files break with this upgrade"
                  + (f"; {failing} failed already against the current module" if failing else ""))
@@ -482,6 +537,10 @@ def impact_markdown(entries: list[dict[str, Any]]) -> list[str]:
     if broken:
         rows = [[f"`{_where(f)}`", f["message"], _reasons(f)] for e in broken for f in e["failures"]]
         lines += table(["file", "compiler says", "API change"], rows)
+    uses = [use for e in entries for use in e.get("deprecated", [])]
+    if uses:
+        lines += ["Uses of fields the new API marks deprecated (they still work):", ""]
+        lines += table(["file", "field", "reason"], [[f"`{_where(u)}`", f"`{u['attribute']}`", u["reason"]] for u in uses])
     failing = [e for e in entries if e["already_failing"]]
     if failing:
         lines += ["Already failing against the current module (not caused by this upgrade):", ""]
