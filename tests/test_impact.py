@@ -268,7 +268,7 @@ def test_deprecated_field_is_a_warning_not_a_break(crd_upgrade: dict) -> None:
         assert not entry["breaks"] and not entry["already_failing"]
         assert [(u["attribute"], u["line"]) for u in entry["deprecated"]] == [("nickname", line)], entry
         assert entry["deprecated"][0]["reason"] == "use metadata.name instead."
-    assert not any("deprecated" in e for n, e in entries.items() if not n.startswith("nickname"))
+    assert not any("deprecated" in e for n, e in entries.items() if not n.startswith(("nickname", "beta")))
     assert "`nickname`" in crd_upgrade["markdown"]
 
 
@@ -282,3 +282,13 @@ def test_deprecated_decorator_is_not_strict(tmp_path: Path) -> None:
     strict = spec.replace("strict=False", "strict=True")  # the same field, strict: kcl-lib names the use
     (tmp_path / "gizmos" / "impact_example_com" / "v1" / "gizmo_spec.k").write_text(strict, encoding="utf-8")
     assert "nickname was deprecated" in _kcl_error(tmp_path / "app" / "nickname.k", tmp_path / "app")
+
+
+def test_deprecated_crd_version_is_a_warning(crd_upgrade: dict) -> None:
+    """A CRD version with `deprecated: true` makes its schema @deprecated with the deprecationWarning."""
+    entries = _entries(crd_upgrade["data"])
+    for file, line in (("beta.k", 3), ("beta.yaml", 1)):
+        entry = entries[file]
+        assert not entry["breaks"] and not entry["already_failing"]
+        assert [(u["attribute"], u["line"], u["reason"]) for u in entry["deprecated"]] == [
+            ("Gizmo", line, "impact.example.com/v1beta1 Gizmo is deprecated; use impact.example.com/v1")], entry

@@ -26,3 +26,8 @@ def field_decorator(doc: str) -> str | None:
     first = re.match(r"(.+?[.!?])(\s|$)", reason)
     reason = (first.group(1) if first else reason)[:_REASON_LENGTH] or "deprecated"
     return f"@deprecated(reason={string_literal(reason)}, strict=False)"
+
+
+def schema_decorator(reason: str | None) -> str | None:
+    """`@deprecated(reason="...", strict=False)` for a deprecated resource version, else None."""
+    return None if reason is None else f"@deprecated(reason={string_literal(reason)}, strict=False)"

@@ -10,7 +10,7 @@ import jinja2
 
 from openapi_tool import __version__
 from openapi_tool.kcl.checks import Checks, Skipped, comment, schema_checks
-from openapi_tool.kcl.deprecations import field_decorator
+from openapi_tool.kcl.deprecations import field_decorator, schema_decorator
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
@@ -70,6 +70,8 @@ class SchemaView:
     index_signature: str | None
     checks: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    decorator: str | None = None
+    """`@deprecated(...)` for a deprecated resource version."""
 
 
 @dataclass
@@ -206,6 +208,7 @@ def _file_view(
             index_signature="any" if undeclarable else _index_signature(schema, ref_name),
             checks=checks.lines,
             comments=[comment(s) for s in checks.skipped],
+            decorator=schema_decorator(schema.deprecated),
         ),
     )
     return view, checks

@@ -210,7 +210,7 @@ def _assess_kcl(root: Path, files: list[Path], current: Side, upgraded: Side, ch
         use = uses.get(file)
         if use is not None:
             if use["line"] is None:  # the compiler points into the module: the first line setting the field
-                setting = re.compile(rf"\b{re.escape(use['attribute'])}\s*[:=]")
+                setting = re.compile(rf"\b{re.escape(use['attribute'])}\s*[:={{]")  # a field, or a deprecated schema
                 use["line"] = next((n for n, text in enumerate(source.splitlines(), 1) if setting.search(text)), None)
             out[-1].deprecated.append(use)
     return out
