@@ -28,18 +28,6 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _LOCATION = re.compile(r"-->\s*(?P<file>[^\n]*?):(?P<line>\d+)(?::\d+)?\s*$", re.M)
 
 
-@dataclass(frozen=True)
-class Target:
-    """One thing to compile: a KCL entry file, or one document of a manifest file."""
-
-    path: Path
-    """The user's file."""
-    line: int | None = None
-    """A manifest document's first line."""
-    document: Any = None
-    """A manifest document's data; None for a KCL file."""
-
-
 @dataclass
 class Side:
     """A module to compile against: its root, its dependencies and its resource index."""
@@ -102,14 +90,10 @@ def assess(
     old_resources = read_lock(output).get("resources") or {}
     staged = Path(tempfile.mkdtemp(prefix="openapi-tool-impact-"))
     try:
-        module = (staged / "module").resolve()
-        for relative, text in new_files.items():
-            target = module / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        module = _write(new_files, staged / "module")
         root = output.resolve()
         packages = ((name, str(root)),) + tuple((n, p) for n, p in external_packages(root) if n != name)
-        scratch = staged / ".impact"  # not inside the staged module: nothing there is compiled
+        scratch = staged / "programs"  # beside the staged module, not in it
         scratch.mkdir()
         current = Side(root, name, old_resources, packages, scratch)
         upgraded = Side(module, name, new_resources, (), scratch)
@@ -121,6 +105,15 @@ def assess(
     return [item.to_data() for group in results for item in group]
 
 
+def _write(files: dict[str, str], root: Path) -> Path:
+    """Write a module's files below `root`; its resolved path."""
+    for relative, text in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return root.resolve()
+
+
 _DEPRECATED = re.compile(r"^(\s*@deprecated\(.*)strict=False\)\s*$", re.M)
 _DEPRECATED_USE = re.compile(r"(?P<attribute>\S+) was deprecated ?,? ?(?P<reason>.*)")
 
@@ -129,11 +122,8 @@ def _strict_side(files: dict[str, str], root: Path, current: Side, upgraded: Sid
     """A copy of the new module whose deprecations are errors, or None when it has none."""
     if not any("@deprecated(" in text for text in files.values()):
         return None
-    for relative, text in files.items():
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_DEPRECATED.sub(r"\1strict=True)", text), encoding="utf-8")
-    side = Side(root.resolve(), upgraded.name, upgraded.resources, (), upgraded.scratch)
+    strict = _write({relative: _DEPRECATED.sub(r"\1strict=True)", text) for relative, text in files.items()}, root)
+    side = Side(strict, upgraded.name, upgraded.resources, (), upgraded.scratch)
     side.packages = _redirect(current.packages, current, side)
     return side
 
@@ -152,12 +142,13 @@ def _assess_path(path: Path, current: Side, upgraded: Side, changes: list[Change
     if not path.exists():
         raise UsageError(f"--impact {path}: no such file or directory")
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+    files = [f for f in files if current.root not in f.resolve().parents]  # the generated module itself
     kcl_files = [f for f in files if f.suffix == ".k" and not f.name.endswith("_test.k")]
     manifests = [f for f in files if f.suffix in _MANIFEST_SUFFIXES]
     out: list[FileImpact] = []
     if kcl_files:
-        root = _module_root(kcl_files[0])
-        kcl_files = [f for f in kcl_files if _module_root(f) == root]  # other modules below are their own
+        root = _module_root(path.resolve() if path.is_dir() else path.resolve().parent)
+        kcl_files = [f for f in kcl_files if _module_root(f.resolve().parent) == root]  # modules below are their own
         out += _assess_kcl(root, kcl_files, current, upgraded, changes)
     for manifest in manifests:
         out.append(_assess_manifest(manifest, current, upgraded, changes, warn))
@@ -168,11 +159,12 @@ def _hidden(path: Path, base: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(base).parts)
 
 
-def _module_root(file: Path) -> Path:
-    for directory in file.resolve().parents:
-        if (directory / "kcl.mod").is_file():
-            return directory
-    raise UsageError(f"--impact {file}: no kcl.mod in its folder or above (give a KCL module)")
+def _module_root(directory: Path) -> Path:
+    """The nearest folder at or above `directory` holding a kcl.mod."""
+    for candidate in (directory, *directory.parents):
+        if (candidate / "kcl.mod").is_file():
+            return candidate
+    raise UsageError(f"--impact {directory}: no kcl.mod in this folder or above (give a KCL module)")
 
 
 def _redirect(external: tuple[tuple[str, str], ...], current: Side, upgraded: Side) -> tuple[tuple[str, str], ...]:
