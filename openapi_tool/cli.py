@@ -56,6 +56,8 @@ examples:
   openapi-tool regen                       run every job of ./openapi-tool.yaml
   openapi-tool regen --check               exit 1 when any output is out of date (CI, cron)
   openapi-tool regen --report changes.md   also write what changed, breaking changes first
+  openapi-tool regen --check --report r.md with `impact:` paths in a job: which of your KCL files and
+                                           manifests the regeneration breaks, and why (exit 2)
 
 A project file lists jobs; paths are relative to it:
   jobs:
@@ -71,6 +73,7 @@ A project file lists jobs; paths are relative to it:
     - output: gateway
       crd: [gateway-api/]
       exclude: [experimental]          # as gen --exclude; or prefer: first|last
+      impact: [apps/, manifests/]      # regen --check: which of these files the new API breaks
 """
 
 IR_EXAMPLES = """\
