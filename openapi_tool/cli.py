@@ -40,6 +40,9 @@ examples:
       the live cluster's APIs and CRDs (kubeconfig, tokens, client certs, exec plugins as kubectl)
   openapi-tool gen --spec swagger.json -o k8s/ --check --report changes.md
       regeneration check for CI: exit 1 and a markdown report when k8s/ is out of date
+  openapi-tool gen --spec swagger-1.32.json -o k8s/ --check --impact apps/kcl --impact apps/manifests --report impact.md
+      before an upgrade: which of your KCL files and manifests break against the new API, and
+      the API change behind each break (exit 2 when one does; 1 when only out of date)
   openapi-tool gen --spec swagger.json -o k8s/ --force
       regenerate even when generated files in k8s/ were edited by hand (the edits are lost;
       without --force the run stops and lists them)
@@ -53,6 +56,8 @@ examples:
   openapi-tool regen                       run every job of ./openapi-tool.yaml
   openapi-tool regen --check               exit 1 when any output is out of date (CI, cron)
   openapi-tool regen --report changes.md   also write what changed, breaking changes first
+  openapi-tool regen --check --report r.md with `impact:` paths in a job: which of your KCL files and
+                                           manifests the regeneration breaks, and why (exit 2)
 
 A project file lists jobs; paths are relative to it:
   jobs:
@@ -68,6 +73,7 @@ A project file lists jobs; paths are relative to it:
     - output: gateway
       crd: [gateway-api/]
       exclude: [experimental]          # as gen --exclude; or prefer: first|last
+      impact: [apps/, manifests/]      # regen --check: which of these files the new API breaks
 """
 
 IR_EXAMPLES = """\
@@ -183,6 +189,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="version in kcl.mod, such as 1.31.2 (default: a cluster's server version, else a real "
                      "`info.version` of the specs, else 0.0.1)")
     _add_run_options(gen)
+    gen.add_argument("--impact", action="append", default=[], metavar="PATH",
+                     help="with --check: a KCL module that depends on the output (kcl.mod path dependency) or a folder "
+                          "of YAML manifests: compile it against the current and the regenerated module and report which "
+                          "files the upgrade breaks and the API change behind each (exit 2); repeatable")
 
     regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
                                 formatter_class=fmt, description="Run every job of a project file (openapi-tool.yaml).")
@@ -245,6 +255,8 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.regen.project import Job
 
     _validate(args)
+    if args.impact and not args.check:
+        raise UsageError("--impact goes with --check (it tells what the regeneration would break before it is written)")
     job = Job(
         output=Path(args.output),
         crd=tuple(args.crd),
@@ -257,6 +269,7 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         include_unserved=args.include_unserved,
         exclude=tuple(args.exclude),
         prefer=args.prefer,
+        impact=tuple(args.impact),
     )
     return _run_jobs([job], args, reporter)
 
@@ -272,7 +285,7 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.generate import run_job
     from openapi_tool.report import pick_lines, summary_line, write_reports
 
-    need_report = bool(args.report or args.report_json)
+    need_report = bool(args.report or args.report_json) or (args.check and any(job.impact for job in jobs))
     outcomes: list = []
     try:
         for job in jobs:
@@ -294,7 +307,16 @@ def _run_jobs(jobs: list, args: argparse.Namespace, reporter: Reporter) -> int:
             )
             for line in pick_lines(outcome.report.picked):
                 print(f"  {line}", file=sys.stderr)
-    return 1 if stale else 0
+    broken = False
+    for outcome in outcomes:
+        impact = outcome.report.impact
+        if impact is not None:
+            from openapi_tool.regen.impact import impact_lines
+
+            broken = broken or any(entry["breaks"] for entry in impact)
+            for line in impact_lines(list(impact)):
+                print(f"  {line}", file=sys.stderr)
+    return 2 if broken else 1 if stale else 0
 
 
 def _print_drift(outcome) -> None:

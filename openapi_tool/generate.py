@@ -263,7 +263,13 @@ def run_job(
     selection = _selection(job)
     if selection is not None:
         plan_.lock["selection"] = selection
-    report = build_report(plan_, changes(plan_, job.output))
+    found = changes(plan_, job.output)
+    report = build_report(plan_, found)
+    if job.impact and check:  # before an upgrade lands: which of the user's files break
+        from openapi_tool.regen.impact import assess
+
+        impact = assess(list(job.impact), job.output, plan_.module.files, plan_.module.resources, found, warn)
+        report = replace(report, impact=tuple(impact))
     plan_.lock["summary"] = report.summary()
     if check:
         return JobOutcome(job.output, report, drift=drift(plan_, job.output))

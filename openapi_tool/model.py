@@ -206,6 +206,8 @@ class Schema:
     gvk: GroupVersionKind | None = None
     constraints: Constraints = EMPTY_CONSTRAINTS
     source: Source = Source("")
+    deprecated: str | None = None
+    """Why the resource version is deprecated (a CRD version's `deprecationWarning`), if it is."""
 
 
 @dataclass(frozen=True)

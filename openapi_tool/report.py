@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from openapi_tool.markdown import table
+
 if TYPE_CHECKING:
     from openapi_tool.generate import Plan
     from openapi_tool.kcl.checks import Skipped
@@ -74,6 +76,8 @@ class RunReport:
     """Kinds defined differently in several files, and the definition used."""
     changes: tuple["Change", ...] | None = None
     """API changes since the previous run; None when not compared."""
+    impact: tuple[dict[str, Any], ...] | None = None
+    """With `--impact`: one entry per file of the user's, as `regen.impact.assess` made it."""
 
     @property
     def breaking(self) -> int:
@@ -86,6 +90,8 @@ class RunReport:
             data["picked"] = [p.to_data() for p in self.picked]
         if self.changes is not None:
             data["changes"] = {"breaking": self.breaking, "total": len(self.changes), "items": [c.to_data() for c in self.changes]}
+        if self.impact is not None:
+            data["impact"] = list(self.impact)
         return data
 
     def summary(self) -> dict[str, Any]:
@@ -142,15 +148,6 @@ def pick_lines(picks: "tuple[Pick, ...] | list[Pick]") -> list[str]:
     return [f"{p.api_version} {p.kind}: using {p.used} (--prefer {p.rule}; not {', '.join(p.over)})" for p in picks]
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return lines + [""]
-
-
 def json_text(reports: list[tuple[str, RunReport]]) -> str:
     """One JSON report for several outputs: `{"outputs": [{"output": DIR, ...}, ...]}`."""
     data = {"outputs": [{"output": output, **report.to_data()} for output, report in reports]}
@@ -171,21 +168,25 @@ def _output_markdown(output: str, report: RunReport) -> list[str]:
         if report.changes:
             ordered = sorted(report.changes, key=lambda c: (not c.breaking, c.kind, c.where))
             rows = [["**breaking**" if c.breaking else "compatible", c.kind, f"`{c.where}`", c.detail] for c in ordered]
-            lines += _table(["impact", "change", "where", "detail"], rows)
+            lines += table(["impact", "change", "where", "detail"], rows)
         else:
             lines += ["No change in the API surface.", ""]
     if report.unserved:
         lines += ["### CRD versions left out (`served: false`)", "",
                   "The API server refuses these apiVersions; `--include-unserved` generates them.", ""]
-        lines += _table(["apiVersion", "kind", "source"], [[f"`{u.api_version}`", u.kind, f"`{u.source}`"] for u in report.unserved])
+        lines += table(["apiVersion", "kind", "source"], [[f"`{u.api_version}`", u.kind, f"`{u.source}`"] for u in report.unserved])
     if report.picked:
         lines += ["### Kinds defined in several files", ""]
         rows = [[f"`{p.api_version} {p.kind}`", f"`{p.used}`", ", ".join(f"`{o}`" for o in p.over), p.rule] for p in report.picked]
-        lines += _table(["kind", "definition used", "left out", "rule"], rows)
+        lines += table(["kind", "definition used", "left out", "rule"], rows)
+    if report.impact is not None:
+        from openapi_tool.regen.impact import impact_markdown
+
+        lines += impact_markdown(list(report.impact))
     skipped = report.checks.not_checked
     if skipped:
         lines += ["### Constraints kept as comments", ""]
-        lines += _table(["where", "rule", "why not checked"], [[f"`{s.where}`", f"`{s.rule}`", s.reason] for s in skipped])
+        lines += table(["where", "rule", "why not checked"], [[f"`{s.where}`", f"`{s.rule}`", s.reason] for s in skipped])
     return lines
 
 

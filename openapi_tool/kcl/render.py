@@ -11,6 +11,7 @@ import jinja2
 from openapi_tool import __version__
 from openapi_tool.kcl.check_context import Checks, Skipped, comment
 from openapi_tool.kcl.checks import schema_checks
+from openapi_tool.kcl.deprecations import field_decorator, schema_decorator
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
@@ -59,6 +60,8 @@ class Attribute:
     type: str
     optional: bool
     default: str | None
+    decorator: str | None = None
+    """`@deprecated(...)` when the spec marks the field deprecated."""
 
 
 @dataclass
@@ -69,6 +72,8 @@ class SchemaView:
     index_signature: str | None
     checks: list[str] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    decorator: str | None = None
+    """`@deprecated(...)` for a deprecated resource version."""
 
 
 @dataclass
@@ -197,7 +202,7 @@ def _file_view(
         kcl_type = type_expr(prop.type, ref_name)
         default = _default(prop, schemas, schema, warn)
         optional = not prop.required or prop.nullable
-        attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default))
+        attributes.append(Attribute(attribute_name(prop.name), kcl_type, optional, default, field_decorator(prop.doc)))
         docs.append(attribute_doc(prop.name, kcl_type, default, optional, prop.doc))
     view = FileView(
         package=placement.import_path,
@@ -209,6 +214,7 @@ def _file_view(
             index_signature="any" if undeclarable else _index_signature(schema, ref_name),
             checks=checks.lines,
             comments=[comment(s) for s in checks.skipped],
+            decorator=schema_decorator(schema.deprecated),
         ),
     )
     return view, checks

@@ -13,6 +13,7 @@
       - output: gateway
         crd: [gateway-api/]              # standard/ and experimental/ define the same kinds
         exclude: [experimental]          # as `gen --exclude`; or prefer: first|last
+        impact: [apps/kcl, apps/manifests]   # regen --check: which of these the upgrade breaks
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from openapi_tool.sources.crd import PREFER_RULES
 
 _JOB_KEYS = {
     "output", "crd", "spec", "cluster", "name", "templates", "k8s_module", "module_version", "include_unserved",
-    "exclude", "prefer",
+    "exclude", "prefer", "impact",
 }
 
 
@@ -49,6 +50,8 @@ class Job:
     """Globs of paths, relative to a directory given as a source, to leave out."""
     prefer: str | None = None
     """Which definition of a kind defined differently in several files to use: first or last."""
+    impact: tuple[str, ...] = ()
+    """The user's KCL modules and manifest folders to compile against the regenerated module."""
     label: str = field(default="", compare=False)
 
 
@@ -131,6 +134,7 @@ def load_project(path: str) -> list[Job]:
                 include_unserved=_flag(item.get("include_unserved", False), where + "/include_unserved", path),
                 exclude=_globs(item.get("exclude", []), where + "/exclude", path),
                 prefer=_prefer(item.get("prefer"), where + "/prefer", path),
+                impact=_paths(base, item.get("impact", []), where + "/impact", path),
                 label=f"{path}:{where}",
             )
         )

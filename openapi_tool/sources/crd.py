@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from typing import Any, Callable, Iterable
 
 from openapi_tool.errors import ErrorCollector, InputError
@@ -30,6 +30,8 @@ class CrdVersion:
     """False for `served: false`: the API server refuses this apiVersion."""
     entry: str = ""
     """JSON pointer of the version's entry in `spec.versions`."""
+    deprecated: str | None = None
+    """`deprecated: true`: its `deprecationWarning`, else a default message."""
 
 
 def _get(data: Any, path: str, label: str, base: str, required: bool = True) -> Any:
@@ -95,7 +97,11 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
         preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
         place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
-        yield CrdVersion(gvk, schema, place, preserve_unknown=preserve, served=version.get("served") is not False, entry=entry)
+        deprecated = None
+        if version.get("deprecated") is True:
+            deprecated = str(version.get("deprecationWarning") or f"{gvk.api_version} {kind_name} is deprecated")
+        yield CrdVersion(gvk, schema, place, preserve_unknown=preserve, served=version.get("served") is not False,
+                         entry=entry, deprecated=deprecated)
 
 
 PREFER_RULES = ("first", "last")
@@ -166,6 +172,9 @@ def add_crds(
         try:
             with errors.check():
                 builder.add_object(version.schema, version.place, key=_key(version.gvk), gvk=version.gvk, resource=True)
+                if version.deprecated is not None:
+                    key = _key(version.gvk)
+                    builder.schemas[key] = replace(builder.schemas[key], deprecated=version.deprecated)
         finally:
             builder.preserve_all = False
     left_out = [u for gvk, u in unserved.items() if gvk not in seen]
