@@ -181,7 +181,8 @@ class Translator:
         if kinds == {"int"}:
             if op in ("/", "%"):  # CEL: division by zero is an error
                 defined = _both(defined, f"({right.expr} != 0)")
-            return Value(f"({left.expr} {'//' if op == '/' else op} {right.expr})", Primitive("int"), defined=defined)
+                return Value(_truncated(op, left.expr, right.expr), Primitive("int"), defined=defined)
+            return Value(f"({left.expr} {op} {right.expr})", Primitive("int"), defined=defined)
         if kinds <= {"int", "float"} and op != "%":
             if op == "/":
                 raise Untranslatable("float division (CEL gives infinity for a zero divisor, KCL an error)")
@@ -638,3 +639,13 @@ def _string_constant(node: Tree) -> str | None:
     if isinstance(inner, Tree) and inner.data == "literal" and inner.children[0].type in ("STRING_LIT", "MLSTRING_LIT"):
         return _decode_string(str(inner.children[0]))
     return None
+
+
+def _truncated(op: str, a: str, b: str) -> str:
+    """CEL's integer `/` and `%` round toward zero (`-7 / 2 == -3`, `-7 % 2 == -1`); KCL's
+    `//` and `%` round down, so the result is corrected when the signs differ and the
+    division is not exact."""
+    exact_or_same_sign = f"({a} % {b} == 0 or ({a} < 0) == ({b} < 0))"
+    if op == "/":
+        return f"({a} // {b} if {exact_or_same_sign} else {a} // {b} + 1)"
+    return f"({a} % {b} if {exact_or_same_sign} else {a} % {b} - {b})"
