@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace, source: Path, work: Path) -> int:
     inputs, skipped = _readable(source, work / "manifests")
     documents = [(path, text) for path in sorted(inputs.rglob("*")) if path.is_file() for text in _documents(path)]
-    print(f"{len(documents)} documents in {len(list(inputs.rglob('*.*')))} files from {source} ({os.cpu_count()} cores)")
+    print(
+        f"{len(documents)} documents in {len(list(inputs.rglob('*.*')))} files from {source} ({os.cpu_count()} cores)"
+    )
     for message in skipped:
         print(f"  left out (invalid input): {message}")
     rows = [_ours("openapi-tool convert (plain)", inputs, work / "plain", ())]
@@ -59,11 +61,15 @@ def _run(args: argparse.Namespace, source: Path, work: Path) -> int:
     if not schemas and not args.no_typed:
         schemas = _k8s_module(work)
     if schemas and not args.no_typed:
-        rows.append(_ours(f"openapi-tool convert (typed, {len(schemas)} modules)", inputs, work / "typed", tuple(schemas)))
+        rows.append(
+            _ours(f"openapi-tool convert (typed, {len(schemas)} modules)", inputs, work / "typed", tuple(schemas))
+        )
     rows.append(_kcl_generate(documents))
     print(f"\n{'conversion':<44} {'seconds':>8} {'documents/s':>12} {'round-trip':>14}  notes")
     for name, seconds, count, exact, notes in rows:
-        print(f"{name:<44} {seconds:>8.2f} {count / seconds if seconds else 0:>12.0f} {f'{exact}/{count}':>14}  {notes}")
+        print(
+            f"{name:<44} {seconds:>8.2f} {count / seconds if seconds else 0:>12.0f} {f'{exact}/{count}':>14}  {notes}"
+        )
     return 0
 
 
@@ -114,7 +120,11 @@ def _ours(name: str, inputs: Path, out: Path, schemas: tuple[str, ...]) -> tuple
     count = sum(len(v) for v in conversion.expected.values())
     exact = sum(len(v) for k, v in conversion.expected.items() if str(out / k) not in failed)
     typed = sum(1 for u in conversion.units for r in u.resources if r.typing.head)
-    notes = f"{typed} resources typed; comments kept; {conversion.kcl_runs} kcl runs" if schemas else "comments kept; checked with kcl"
+    notes = (
+        f"{typed} resources typed; comments kept; {conversion.kcl_runs} kcl runs"
+        if schemas
+        else "comments kept; checked with kcl"
+    )
     return name, seconds, count, exact, notes
 
 
@@ -145,13 +155,23 @@ def _kcl_generate(documents: list[tuple[Path, str]]) -> tuple[str, float, int, i
             wanted = [v for v in parse_values(text) if v is not None]
             if rendered is not None and len(rendered) == 1 and first_difference(wanted[0], rendered[0]) is None:
                 exact += 1
-    return "kcl-lib generate_kcl (plain, per document)", seconds, len(documents), exact, f"no comments; {failed} not converted"
+    return (
+        "kcl-lib generate_kcl (plain, per document)",
+        seconds,
+        len(documents),
+        exact,
+        f"no comments; {failed} not converted",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("manifests", nargs="?", default=str(CORPUS / "manifests"), help="manifests tree (default: the corpus)")
-    parser.add_argument("--schemas", action="append", default=[], metavar="MODULE_DIR", help="schema modules for the typed run")
+    parser.add_argument(
+        "manifests", nargs="?", default=str(CORPUS / "manifests"), help="manifests tree (default: the corpus)"
+    )
+    parser.add_argument(
+        "--schemas", action="append", default=[], metavar="MODULE_DIR", help="schema modules for the typed run"
+    )
     parser.add_argument("--no-typed", action="store_true", help="skip the typed run")
     return parser
 

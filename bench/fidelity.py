@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests import fidelity
+from tests import fidelity  # noqa: E402  (after the sys.path entry above)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("-p", "--project", action="append", help="only this project (repeatable)")
     parser.add_argument("--file", help="only CRD files whose path contains this text")
-    parser.add_argument("--mutations", type=int, default=fidelity.Budget().mutations, help="mutated instances per resource (at most)")
+    parser.add_argument(
+        "--mutations", type=int, default=fidelity.Budget().mutations, help="mutated instances per resource (at most)"
+    )
     parser.add_argument("--cel-variants", type=int, default=fidelity.Budget().cel_variants)
     parser.add_argument("--quick", action="store_true", help="the sample sizes of tests/test_fidelity.py")
     parser.add_argument("--seed", type=int, default=0)
@@ -42,12 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.corpus / "crds").is_dir():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    budget = fidelity.TEST_BUDGET if args.quick else fidelity.Budget(mutations=args.mutations, cel_variants=args.cel_variants)
+    budget = (
+        fidelity.TEST_BUDGET
+        if args.quick
+        else fidelity.Budget(mutations=args.mutations, cel_variants=args.cel_variants)
+    )
     started = time.perf_counter()
 
     def progress(result: fidelity.FileResult) -> None:
         print(
-            f"  {result.seconds:6.1f}s {result.kcl_runs:5d} runs  {result.file}" + (f"  ERRORS: {result.errors}" if result.errors else ""),
+            f"  {result.seconds:6.1f}s {result.kcl_runs:5d} runs  {result.file}"
+            + (f"  ERRORS: {result.errors}" if result.errors else ""),
             file=sys.stderr,
             flush=True,
         )

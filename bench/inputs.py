@@ -44,8 +44,14 @@ def tiny_inputs(repo: Path) -> Inputs:
     """The fixtures in specs/: seconds for the whole bench, for the smoke test."""
     specs = repo / "specs"
     crds = sorted((specs / "crds").glob("*.yaml"))
-    return Inputs(specs / "k8s" / "mini-swagger.json", specs / "crds" / "widgets.example.com.yaml",
-                  crds, None, ["manifests: none in --tiny mode"], root=specs)
+    return Inputs(
+        specs / "k8s" / "mini-swagger.json",
+        specs / "crds" / "widgets.example.com.yaml",
+        crds,
+        None,
+        ["manifests: none in --tiny mode"],
+        root=specs,
+    )
 
 
 def distinct_crds(root: Path) -> tuple[list[Path], list[tuple[Path, Path]]]:

@@ -10,9 +10,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 TIMEOUT = 900.0  # seconds; a run that takes longer is killed and reported as failed
 
@@ -32,8 +32,9 @@ def run_once(argv: list[str], cwd: Path | None = None, env: dict[str, str] | Non
     """One run; raises RunFailed with the exit status and the last line of stderr."""
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=stderr)
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        )
         timer = threading.Timer(TIMEOUT, proc.kill)
         timer.start()
         # wait4 gives this child's own resource usage, so concurrent runs cannot blur it.

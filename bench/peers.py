@@ -43,8 +43,22 @@ def cdk8s(cache: Path, install: bool) -> Peer | str:
             return f"cdk8s-cli is not installed in {cache} and --no-install was given"
         print(f"installing {CDK8S_PACKAGE} into {cache} with npm (once) ...", flush=True)
         cache.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run([npm, "install", "--prefix", str(cache), "--no-save", "--no-audit", "--no-fund",
-                               "--loglevel", "error", CDK8S_PACKAGE], capture_output=True, text=True)
+        done = subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(cache),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel",
+                "error",
+                CDK8S_PACKAGE,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0 or not binary.is_file():
             last = (done.stderr.strip().splitlines() or ["no message"])[-1]
             return f"npm install {CDK8S_PACKAGE} failed: {last[:100]}"

@@ -40,8 +40,18 @@ def measurements(cases: list[Case]) -> str:
                 rows.append([title, series.tool, "-", "failed" if series.error else "skipped", "", "", "", ""])
                 continue
             speedup = case.speedup() if series is case.peer() else None
-            rows.append([title, series.tool, str(len(series.samples)), f"{series.median:.2f}", f"{series.best:.2f}",
-                         f"{series.cpu:.2f}", f"{series.peak_mb:.0f}", f"{speedup:.1f}x" if speedup else ""])
+            rows.append(
+                [
+                    title,
+                    series.tool,
+                    str(len(series.samples)),
+                    f"{series.median:.2f}",
+                    f"{series.best:.2f}",
+                    f"{series.cpu:.2f}",
+                    f"{series.peak_mb:.0f}",
+                    f"{speedup:.1f}x" if speedup else "",
+                ]
+            )
     return _table(header, rows)
 
 
@@ -71,7 +81,9 @@ def targets(cases: list[Case]) -> list[Target]:
     faster("argo", "argo Workflow CRD, >= 4x faster than cdk8s import", 4)
     faster("crds", "all corpus CRDs cold, >= 3x faster than cdk8s import", 3)
     wall("regen-one", "all corpus CRDs, one file changed, <= 0.5 s (identical to a cold run)", 0.5)
-    peaks = [(s.peak_mb, c.title) for c in cases if c.key not in ("convert", "help") for s in [c.ours] if s and s.peak_mb]
+    peaks = [
+        (s.peak_mb, c.title) for c in cases if c.key not in ("convert", "help") for s in [c.ours] if s and s.peak_mb
+    ]
     if peaks:
         peak, where = max(peaks)
         out.append(Target("peak memory of openapi-tool gen <= 120 MB", f"{peak:.0f} MB ({where})", peak <= 120))
@@ -93,7 +105,9 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     numeric = {i for i, name in enumerate(header) if name.endswith((" s", "MB", "runs", "by"))}
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(header), rule, *(line(r) for r in rows)])

@@ -25,7 +25,7 @@ from pathlib import Path
 import inputs as inputs_mod
 import peers
 import report
-from measure import Contender, Series, compare, run_once, RunFailed
+from measure import Contender, RunFailed, Series, compare, run_once
 from report import Case
 
 BENCH = Path(__file__).resolve().parent
@@ -63,8 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
 
         def gen(*options: str) -> Contender:
-            return Contender("openapi-tool gen", lambda out: [*ours, "gen", "-q", *options, "-o", str(out)],
-                             REPO, env)
+            return Contender("openapi-tool gen", lambda out: [*ours, "gen", "-q", *options, "-o", str(out)], REPO, env)
 
         def run(key: str, title: str, contenders: list[Contender]) -> Case:
             print(f"  {title} ...", flush=True)
@@ -75,27 +74,53 @@ def main(argv: list[str] | None = None) -> int:
         cdk_cwd = work / "cdk8s-cwd"  # cdk8s may write cdk8s.yaml beside its output
         cdk_cwd.mkdir()
         if "help" in only:
-            run("help", "openapi-tool --help", [Contender("openapi-tool --help", lambda out: [*ours, "--help"], REPO, env)])
+            run(
+                "help",
+                "openapi-tool --help",
+                [Contender("openapi-tool --help", lambda out: [*ours, "--help"], REPO, env)],
+            )
         if "swagger" in only and data.swagger:
             contenders = [gen("--spec", str(data.swagger))]
             if dmc:
-                contenders.append(Contender(f"datamodel-codegen {dmc.version}", lambda out: [
-                    *dmc.argv, "--input", str(data.swagger), "--input-file-type", "jsonschema",
-                    "--output", str(out), *dmc.options]))
+                contenders.append(
+                    Contender(
+                        f"datamodel-codegen {dmc.version}",
+                        lambda out: [
+                            *dmc.argv,
+                            "--input",
+                            str(data.swagger),
+                            "--input-file-type",
+                            "jsonschema",
+                            "--output",
+                            str(out),
+                            *dmc.options,
+                        ],
+                    )
+                )
             run("swagger", f"k8s swagger ({_mb([data.swagger])})", contenders)
         if "argo" in only and data.argo:
             contenders = [gen("--crd", str(data.argo))]
             if cdk:
-                contenders.append(Contender(f"cdk8s import {cdk.version}", lambda out: [
-                    *cdk.argv, *cdk.options, "--output", str(out), str(data.argo)], cdk_cwd))
+                contenders.append(
+                    Contender(
+                        f"cdk8s import {cdk.version}",
+                        lambda out: [*cdk.argv, *cdk.options, "--output", str(out), str(data.argo)],
+                        cdk_cwd,
+                    )
+                )
             run("argo", f"{data.argo.name} ({_mb([data.argo])})", contenders)
         crd_module = None
         if "crds" in only and data.crds:
             contenders = [gen(*[a for path in data.crds for a in ("--crd", str(path))])]
             if cdk:
                 stream = inputs_mod.concatenate(data.crds, work / "all-crds.yaml")
-                contenders.append(Contender(f"cdk8s import {cdk.version}", lambda out: [
-                    *cdk.argv, *cdk.options, "--output", str(out), str(stream)], cdk_cwd))
+                contenders.append(
+                    Contender(
+                        f"cdk8s import {cdk.version}",
+                        lambda out: [*cdk.argv, *cdk.options, "--output", str(out), str(stream)],
+                        cdk_cwd,
+                    )
+                )
             case = run("crds", f"all CRDs ({len(data.crds)} files, {_mb(data.crds)})", contenders)
             crd_module = case.ours.output if case.ours and not case.ours.error else None
         k8s_module = None
@@ -125,14 +150,22 @@ def main(argv: list[str] | None = None) -> int:
     notes += [f"{s.tool} on {c.title}: {s.note}" for c in cases for s in c.series if s.note]
     notes += [f"skipped: {reason}" for reason in skipped]
     if data.duplicates:
-        notes.append(f"all CRDs: left out {len(data.duplicates)} files defining a kind an earlier file defines "
-                     f"({_dirs(data.duplicates, data.root)})")
+        notes.append(
+            f"all CRDs: left out {len(data.duplicates)} files defining a kind an earlier file defines "
+            f"({_dirs(data.duplicates, data.root)})"
+        )
     if notes:
         print()
         print("\n".join(f"- {note}" for note in notes))
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    busy = " (more than the CPUs: other processes compete, wall times grow, cpu s less so)" if load > (os.cpu_count() or 1) else ""
-    print(f"\nspeedup = peer median / openapi-tool median; bench took {elapsed:.0f} s; load at the end {load:.2f}{busy}")
+    busy = (
+        " (more than the CPUs: other processes compete, wall times grow, cpu s less so)"
+        if load > (os.cpu_count() or 1)
+        else ""
+    )
+    print(
+        f"\nspeedup = peer median / openapi-tool median; bench took {elapsed:.0f} s; load at the end {load:.2f}{busy}"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(_json(cases), indent=2) + "\n", encoding="utf-8")
     return 1 if any(s.error for c in cases for s in c.series) else 0
@@ -154,8 +187,12 @@ def _convert(ours, env, data, work, k8s_module, crd_module, run, skipped) -> Non
             k8s_module = None
     schemas = [a for module in (k8s_module, crd_module) if module for a in ("--schemas", str(module))]
     files = [p for p in data.manifests.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()]
-    contender = Contender("openapi-tool convert",
-                          lambda out: [*ours, "convert", "-q", str(data.manifests), "-o", str(out), *schemas], REPO, env)
+    contender = Contender(
+        "openapi-tool convert",
+        lambda out: [*ours, "convert", "-q", str(data.manifests), "-o", str(out), *schemas],
+        REPO,
+        env,
+    )
     run("convert", f"convert manifests ({len(files)} files, {_mb(files)})", [contender])
 
 
@@ -239,25 +276,49 @@ def _dirs(pairs: list[tuple[Path, Path]], root: Path | None) -> str:
 
 def _json(cases: list[Case]) -> list[dict]:
     def one(s: Series) -> dict:
-        return {"tool": s.tool, "error": s.error, "note": s.note, "median_s": s.median, "min_s": s.best,
-                "cpu_s": s.cpu, "peak_mb": s.peak_mb, "walls_s": [x.wall for x in s.samples]}
+        return {
+            "tool": s.tool,
+            "error": s.error,
+            "note": s.note,
+            "median_s": s.median,
+            "min_s": s.best,
+            "cpu_s": s.cpu,
+            "peak_mb": s.peak_mb,
+            "walls_s": [x.wall for x in s.samples],
+        }
 
-    return [{"case": c.key, "title": c.title, "speedup": c.speedup(), "series": [one(s) for s in c.series]}
-            for c in cases]
+    return [
+        {"case": c.key, "title": c.title, "speedup": c.speedup(), "series": [one(s) for s in c.series]} for c in cases
+    ]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", default=str(REPO.parent / "shared" / "corpus"),
-                        help="the shared corpus (default: ../shared/corpus beside the repository)")
-    parser.add_argument("--tiny", action="store_true", help="specs/ inputs, 1 run, no warm-up: seconds, for the smoke test")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--corpus",
+        default=str(REPO.parent / "shared" / "corpus"),
+        help="the shared corpus (default: ../shared/corpus beside the repository)",
+    )
+    parser.add_argument(
+        "--tiny", action="store_true", help="specs/ inputs, 1 run, no warm-up: seconds, for the smoke test"
+    )
     parser.add_argument("--only", help=f"comma-separated cases to run: {','.join(CASES)}")
     parser.add_argument("--runs", type=int, help="measured runs per tool after the warm-up (default 3; 1 with --tiny)")
-    parser.add_argument("--warmup", action=argparse.BooleanOptionalAction, default=None,
-                        help="one untimed run per tool first (default: on, off with --tiny)")
-    parser.add_argument("--slow", type=float, default=20.0, metavar="SECONDS",
-                        help="a tool whose warm-up takes longer is measured by that run alone (default 20)")
+    parser.add_argument(
+        "--warmup",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="one untimed run per tool first (default: on, off with --tiny)",
+    )
+    parser.add_argument(
+        "--slow",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="a tool whose warm-up takes longer is measured by that run alone (default 20)",
+    )
     parser.add_argument("--no-peers", action="store_true", help="measure openapi-tool only")
     parser.add_argument("--no-install", action="store_true", help="do not npm-install cdk8s-cli into bench/.peers")
     parser.add_argument("--json", metavar="FILE", help="also write the measurements as JSON")

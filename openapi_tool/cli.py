@@ -6,8 +6,8 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from openapi_tool import __version__
 from openapi_tool.errors import InputError, Interrupted, UsageError, from_os_error
@@ -128,39 +128,84 @@ class Reporter:
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--crd", action="append", default=[], metavar="PATH",
-                        help="CRD file, directory (recursive), URL, or - for stdin; repeatable")
-    parser.add_argument("--spec", action="append", default=[], metavar="PATH",
-                        help="swagger 2.0, OpenAPI 3 or JSON Schema bundle: file, directory or URL; repeatable")
-    parser.add_argument("--from-cluster", action="store_true",
-                        help="read the API server's /openapi/v3 documents and its CRDs (kubeconfig as kubectl uses it)")
-    parser.add_argument("--kubeconfig", metavar="FILE", help="with --from-cluster: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument(
+        "--crd",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="CRD file, directory (recursive), URL, or - for stdin; repeatable",
+    )
+    parser.add_argument(
+        "--spec",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="swagger 2.0, OpenAPI 3 or JSON Schema bundle: file, directory or URL; repeatable",
+    )
+    parser.add_argument(
+        "--from-cluster",
+        action="store_true",
+        help="read the API server's /openapi/v3 documents and its CRDs (kubeconfig as kubectl uses it)",
+    )
+    parser.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="with --from-cluster: kubeconfig file (default: $KUBECONFIG or ~/.kube/config)",
+    )
     parser.add_argument("--context", help="with --from-cluster: kubeconfig context (default: the current one)")
-    parser.add_argument("--group", action="append", default=[], metavar="GROUP",
-                        help="with --from-cluster: only this API group (core for the legacy group); repeatable")
-    parser.add_argument("--exclude", action="append", default=[], metavar="GLOB",
-                        help="leave out files below a --crd/--spec directory whose path relative to it, or a folder "
-                             "on that path, matches GLOB (`*` also matches /): --exclude experimental; repeatable")
-    parser.add_argument("--prefer", choices=PREFER_RULES,
-                        help="when a kind is defined with different schemas in several files (a release folder with "
-                             "two channels), use the first or the last definition in reading order (--crd paths in "
-                             "the order given, files of a directory sorted by path) instead of stopping; the summary "
-                             "and --report name the definition used")
-    parser.add_argument("--validate", action="store_true",
-                        help="check inputs with openapi-spec-validator first (takes seconds on the full API)")
-    parser.add_argument("--include-unserved", action="store_true",
-                        help="also generate CRD versions marked `served: false` (left out and listed by default, "
-                        "since the API server refuses their apiVersion)")
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="GROUP",
+        help="with --from-cluster: only this API group (core for the legacy group); repeatable",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="leave out files below a --crd/--spec directory whose path relative to it, or a folder "
+        "on that path, matches GLOB (`*` also matches /): --exclude experimental; repeatable",
+    )
+    parser.add_argument(
+        "--prefer",
+        choices=PREFER_RULES,
+        help="when a kind is defined with different schemas in several files (a release folder with "
+        "two channels), use the first or the last definition in reading order (--crd paths in "
+        "the order given, files of a directory sorted by path) instead of stopping; the summary "
+        "and --report name the definition used",
+    )
+    parser.add_argument(
+        "--validate",
+        action="store_true",
+        help="check inputs with openapi-spec-validator first (takes seconds on the full API)",
+    )
+    parser.add_argument(
+        "--include-unserved",
+        action="store_true",
+        help="also generate CRD versions marked `served: false` (left out and listed by default, "
+        "since the API server refuses their apiVersion)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list what would change when the output is out of date")
-    parser.add_argument("--report", metavar="FILE",
-                        help="write a markdown report: API changes since the last run (breaking first) and constraints kept as comments")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and list what would change when the output is out of date",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write a markdown report: API changes since the last run (breaking first) and constraints kept as comments",
+    )
     parser.add_argument("--report-json", metavar="FILE", help="the same report as JSON")
-    parser.add_argument("--force", action="store_true",
-                        help="replace or remove generated files even when they were edited since the last run (the edits are lost)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace or remove generated files even when they were edited since the last run (the edits are lost)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
 
 
@@ -175,59 +220,128 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     fmt = argparse.RawDescriptionHelpFormatter
-    gen = commands.add_parser("gen", help="generate a KCL module", epilog=GEN_EXAMPLES, formatter_class=fmt,
-                              description="Generate a KCL module from CRDs and/or OpenAPI specs.")
+    gen = commands.add_parser(
+        "gen",
+        help="generate a KCL module",
+        epilog=GEN_EXAMPLES,
+        formatter_class=fmt,
+        description="Generate a KCL module from CRDs and/or OpenAPI specs.",
+    )
     _add_inputs(gen)
-    gen.add_argument("-o", "--output", required=True, metavar="DIR",
-                     help="output directory; created or updated in place (files it did not generate are kept)")
+    gen.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="output directory; created or updated in place (files it did not generate are kept)",
+    )
     gen.add_argument("--name", help="module name in kcl.mod (default: `k8s` for specs, else the output directory name)")
     gen.add_argument("--templates", metavar="DIR", help="directory of Jinja2 templates overriding the bundled ones")
-    gen.add_argument("--k8s-module", metavar="DIR",
-                     help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of "
-                     "the bundled copy in vendor/k8s/")
-    gen.add_argument("--module-version", metavar="VERSION",
-                     help="version in kcl.mod, such as 1.31.2 (default: a cluster's server version, else a real "
-                     "`info.version` of the specs, else 0.0.1)")
+    gen.add_argument(
+        "--k8s-module",
+        metavar="DIR",
+        help="a generated Kubernetes module to import ObjectMeta from (path dependency), instead of "
+        "the bundled copy in vendor/k8s/",
+    )
+    gen.add_argument(
+        "--module-version",
+        metavar="VERSION",
+        help="version in kcl.mod, such as 1.31.2 (default: a cluster's server version, else a real "
+        "`info.version` of the specs, else 0.0.1)",
+    )
     _add_run_options(gen)
-    gen.add_argument("--impact", action="append", default=[], metavar="PATH",
-                     help="with --check: a KCL module that depends on the output (kcl.mod path dependency) or a folder "
-                          "of YAML manifests: compile it against the current and the regenerated module and report which "
-                          "files the upgrade breaks and the API change behind each (exit 2); repeatable")
+    gen.add_argument(
+        "--impact",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="with --check: a KCL module that depends on the output (kcl.mod path dependency) or a folder "
+        "of YAML manifests: compile it against the current and the regenerated module and report which "
+        "files the upgrade breaks and the API change behind each (exit 2); repeatable",
+    )
 
-    regen = commands.add_parser("regen", help="regenerate every output of a project file", epilog=REGEN_EXAMPLES,
-                                formatter_class=fmt, description="Run every job of a project file (openapi-tool.yaml).")
-    regen.add_argument("project", nargs="?", default="openapi-tool.yaml", metavar="FILE",
-                       help="project file (default: openapi-tool.yaml)")
+    regen = commands.add_parser(
+        "regen",
+        help="regenerate every output of a project file",
+        epilog=REGEN_EXAMPLES,
+        formatter_class=fmt,
+        description="Run every job of a project file (openapi-tool.yaml).",
+    )
+    regen.add_argument(
+        "project",
+        nargs="?",
+        default="openapi-tool.yaml",
+        metavar="FILE",
+        help="project file (default: openapi-tool.yaml)",
+    )
     _add_run_options(regen)
 
-    ir = commands.add_parser("ir", help="print the intermediate model as JSON", epilog=IR_EXAMPLES, formatter_class=fmt,
-                             description="Print the intermediate model (IR) of the inputs as JSON.")
+    ir = commands.add_parser(
+        "ir",
+        help="print the intermediate model as JSON",
+        epilog=IR_EXAMPLES,
+        formatter_class=fmt,
+        description="Print the intermediate model (IR) of the inputs as JSON.",
+    )
     _add_inputs(ir)
     ir.add_argument("-q", "--quiet", action="store_true", help="no warnings")
 
-    check = commands.add_parser("compile", help="compile a generated module with kcl-lib", epilog=COMPILE_EXAMPLES,
-                                formatter_class=fmt, description="Compile every package of a KCL module with kcl-lib.")
+    check = commands.add_parser(
+        "compile",
+        help="compile a generated module with kcl-lib",
+        epilog=COMPILE_EXAMPLES,
+        formatter_class=fmt,
+        description="Compile every package of a KCL module with kcl-lib.",
+    )
     check.add_argument("module", metavar="DIR", help="module root (the directory with kcl.mod)")
     check.add_argument("--fmt", action="store_true", help="also require every file to be in `kcl fmt` form")
 
-    convert = commands.add_parser("convert", help="turn Kubernetes YAML into KCL using generated schemas",
-                                  epilog=CONVERT_EXAMPLES, formatter_class=fmt,
-                                  description="Convert Kubernetes manifests into KCL that uses the schema modules "
-                                  "and renders back to the same documents.")
-    convert.add_argument("paths", nargs="+", metavar="PATH",
-                         help="manifest file or directory (recursive: .yaml, .yml, .json), or - for stdin")
-    convert.add_argument("-o", "--output", required=True, metavar="DIR",
-                         help="output module; created or updated in place (files it did not write are kept)")
-    convert.add_argument("--schemas", action="append", default=[], metavar="MODULE_DIR",
-                         help="a module written by `openapi-tool gen` whose kinds type the documents; repeatable")
-    convert.add_argument("--layout", choices=["file", "resource"], default="file",
-                         help="one .k per input file (default) or one per resource, under a directory per input file")
+    convert = commands.add_parser(
+        "convert",
+        help="turn Kubernetes YAML into KCL using generated schemas",
+        epilog=CONVERT_EXAMPLES,
+        formatter_class=fmt,
+        description="Convert Kubernetes manifests into KCL that uses the schema modules "
+        "and renders back to the same documents.",
+    )
+    convert.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="manifest file or directory (recursive: .yaml, .yml, .json), or - for stdin",
+    )
+    convert.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="DIR",
+        help="output module; created or updated in place (files it did not write are kept)",
+    )
+    convert.add_argument(
+        "--schemas",
+        action="append",
+        default=[],
+        metavar="MODULE_DIR",
+        help="a module written by `openapi-tool gen` whose kinds type the documents; repeatable",
+    )
+    convert.add_argument(
+        "--layout",
+        choices=["file", "resource"],
+        default="file",
+        help="one .k per input file (default) or one per resource, under a directory per input file",
+    )
     convert.add_argument("--name", help="module name in DIR/kcl.mod (default: the directory name)")
-    convert.add_argument("--verify", action="store_true",
-                         help="run every written file with kcl-lib and report the first difference from the input, "
-                              "reading the output as kcl-lib returns it and as `kcl run` prints it (with a final line break)")
-    convert.add_argument("--force", action="store_true",
-                         help="replace or remove converted files even when they were edited since the last run (the edits are lost)")
+    convert.add_argument(
+        "--verify",
+        action="store_true",
+        help="run every written file with kcl-lib and report the first difference from the input, "
+        "reading the output as kcl-lib returns it and as `kcl run` prints it (with a final line break)",
+    )
+    convert.add_argument(
+        "--force",
+        action="store_true",
+        help="replace or remove converted files even when they were edited since the last run (the edits are lost)",
+    )
     convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
     return parser
 
@@ -384,15 +498,21 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
     result = write_tree(output, conversion.files, record, args.force)
     if not args.quiet:
-        print(f"{output}: {conversion.summary}; {len(result.written)} files written, "
-              f"{len(result.unchanged)} unchanged, {len(result.removed)} removed", file=sys.stderr)
+        print(
+            f"{output}: {conversion.summary}; {len(result.written)} files written, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
+            file=sys.stderr,
+        )
     if not args.verify:
         return 0
     failures = verify_conversion(output, conversion.expected, reporter.progress)
     for failure in failures:
         print(f"verify: {failure}", file=sys.stderr)
     total = len(conversion.expected)
-    print(f"verified {total - len(failures)}/{total} files: kcl-lib and kcl run give back their manifests", file=sys.stderr)
+    print(
+        f"verified {total - len(failures)}/{total} files: kcl-lib and kcl run give back their manifests",
+        file=sys.stderr,
+    )
     return 1 if failures else 0
 
 
@@ -435,8 +555,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         interrupted = _interrupted(stop, [])
         what = "interrupted" if interrupted.signal_number == signal.SIGINT else "terminated"
         if interrupted.complete:
-            print(f"{what}; complete and up to date: {', '.join(interrupted.complete)}; "
-                  "no other output was changed", file=sys.stderr)
+            print(
+                f"{what}; complete and up to date: {', '.join(interrupted.complete)}; no other output was changed",
+                file=sys.stderr,
+            )
         else:
             print(f"{what}; no output was changed", file=sys.stderr)
         return 128 + interrupted.signal_number

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Iterator, Sequence
 
 ERROR_LIMIT = 50
 """Input errors one run prints at most; the rest are counted."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from openapi_tool import __version__
 from openapi_tool.errors import UsageError
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
     from openapi_tool.sources.crd import Pick
 from openapi_tool.loader import expand_paths
 from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
-from openapi_tool.resources import data_dir
-from openapi_tool.staging import remove_stale
 from openapi_tool.regen.changes import Change, compare
 from openapi_tool.regen.project import Job
+from openapi_tool.resources import data_dir
+from openapi_tool.staging import remove_stale
 from openapi_tool.versions import module_version
 
 TEMPLATES = ("schema.k.j2", "kcl.mod.j2")
@@ -35,9 +36,9 @@ class Plan:
     """Everything a run would write, before anything is written."""
 
     model: Model
-    module: "RenderedModule"
+    module: RenderedModule
     lock: dict[str, Any]
-    picks: list["Pick"] = field(default_factory=list)
+    picks: list[Pick] = field(default_factory=list)
     """Kinds defined differently in several inputs, and the definition used."""
     counts: dict[str, int] | None = None
     """Summary counts over the whole output when the module holds only part of it (an
@@ -119,7 +120,7 @@ def _untouched(fingerprint: dict[str, Any] | None, output: Path) -> dict[str, An
 
 
 def plan(
-    inputs: "Inputs",
+    inputs: Inputs,
     options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
@@ -157,7 +158,7 @@ def plan(
     return Plan(model, module, lock, picks)
 
 
-def parts(module: "RenderedModule", sources: dict[str, str]) -> dict[str, Any]:
+def parts(module: RenderedModule, sources: dict[str, str]) -> dict[str, Any]:
     """Each CRD source file's share of the module, recorded in the lock so that a later run
     can regenerate the files of changed sources alone (one source: nothing to keep)."""
     out = {}
@@ -166,8 +167,11 @@ def parts(module: "RenderedModule", sources: dict[str, str]) -> dict[str, Any]:
         if share is None:  # a file holding no CRD (warned about): it shares nothing
             out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
             continue
-        out[source] = {"apis": sorted(share.apis), "dirs": sorted(share.dirs),
-                       "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept]}
+        out[source] = {
+            "apis": sorted(share.apis),
+            "dirs": sorted(share.dirs),
+            "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept],
+        }
     return dict(sorted(out.items()))
 
 
@@ -204,7 +208,7 @@ class JobOutcome:
     """What running one job did (or, with `check`, would do)."""
 
     output: Path
-    report: "RunReport"
+    report: RunReport
     drift: Drift | None = None
     written: WriteResult | None = None
 
@@ -223,7 +227,9 @@ def options_for(job: Job) -> Options:
         if not (job.k8s_module / "kcl.mod").is_file():
             raise UsageError(f"k8s module {job.k8s_module}: no kcl.mod there")
         k8s_module = Path(os.path.relpath(job.k8s_module.resolve(), job.output.resolve())).as_posix()
-    name = job.name or ("k8s" if (job.spec or job.cluster) and not job.crd else identifier(job.output.resolve().name, "module"))
+    name = job.name or (
+        "k8s" if (job.spec or job.cluster) and not job.crd else identifier(job.output.resolve().name, "module")
+    )
     return Options(module_name=name, templates=job.templates, k8s_module=k8s_module, module_version=version)
 
 
@@ -276,14 +282,25 @@ def run_job(
     return JobOutcome(job.output, report, written=apply(plan_, job.output, force))
 
 
-def _incremental(job: Job, fingerprint: dict[str, Any] | None, options: Options, warn: Callable[[str], None],
-                 progress: Callable[[int, int, str], None]) -> Plan | None:
+def _incremental(
+    job: Job,
+    fingerprint: dict[str, Any] | None,
+    options: Options,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None],
+) -> Plan | None:
     """The plan from the changed CRD files alone, when the output's lock allows it.
 
     Picks among kinds defined in several files (`--prefer`) and unserved versions (left out
     or included) are not recorded per file, so such an output is regenerated in full."""
-    if (fingerprint is None or job.spec or job.cluster is not None or not job.crd or job.prefer is not None
-            or job.include_unserved):
+    if (
+        fingerprint is None
+        or job.spec
+        or job.cluster is not None
+        or not job.crd
+        or job.prefer is not None
+        or job.include_unserved
+    ):
         return None
     summary = read_lock(job.output).get("summary")
     if not isinstance(summary, dict) or summary.get("unserved") or summary.get("picked"):

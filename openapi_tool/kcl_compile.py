@@ -4,9 +4,9 @@ contrast, checks that converted files render their manifests)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from openapi_tool.staging import is_staging
 

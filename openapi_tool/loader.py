@@ -12,10 +12,11 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -93,13 +94,9 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a mapping key must be a scalar", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar", key_node.start_mark)
         if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
 
@@ -272,7 +269,9 @@ def excluded(relative: str, globs: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(c, g.rstrip("/")) for g in globs for c in candidates)
 
 
-def read_documents(paths: list[str], digests: dict[str, str] | None = None, exclude: tuple[str, ...] = ()) -> Iterator[Document]:
+def read_documents(
+    paths: list[str], digests: dict[str, str] | None = None, exclude: tuple[str, ...] = ()
+) -> Iterator[Document]:
     """Every document of every input path (`-` reads standard input), leaving out what
     `exclude` matches below directories (see `expand_paths`).
 

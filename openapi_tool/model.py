@@ -53,8 +53,8 @@ class Condition:
     comment); `text` is the branch as the source wrote it, for messages."""
 
     required: tuple[str, ...] = ()
-    properties: tuple[tuple[str, "Condition"], ...] = ()
-    constraints: "Constraints | None" = None
+    properties: tuple[tuple[str, Condition], ...] = ()
+    constraints: Constraints | None = None
     unsupported: str = ""
     text: str = ""
 
@@ -101,6 +101,7 @@ EMPTY_CONSTRAINTS = Constraints()
 
 # --- types -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Primitive:
     """A scalar: `str`, `int`, `float` (any number) or `bool`."""
@@ -118,7 +119,7 @@ class AnyType:
 class ListType:
     """A list; `item_constraints` holds the validation keywords of its items."""
 
-    items: "Type"
+    items: Type
     item_constraints: Constraints = EMPTY_CONSTRAINTS
     _: KW_ONLY
     nullable_items: bool = False
@@ -128,7 +129,7 @@ class ListType:
 class MapType:
     """An object with string keys whose values all have one type."""
 
-    values: "Type"
+    values: Type
     value_constraints: Constraints = EMPTY_CONSTRAINTS
 
 
@@ -143,7 +144,7 @@ class Ref:
 class UnionType:
     """A value of any one of several types (int-or-string, quantities, anyOf)."""
 
-    members: tuple["Type", ...]
+    members: tuple[Type, ...]
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ class LiteralType:
     values: tuple[Any, ...]
 
 
-Type = Union[Primitive, AnyType, ListType, MapType, Ref, UnionType, LiteralType]
+Type = Union[Primitive, AnyType, ListType, MapType, Ref, UnionType, LiteralType]  # noqa: UP007  (a runtime alias)
 
 
 # --- schemas and packages ----------------------------------------------------------

@@ -10,7 +10,7 @@ escaping) live with the language, in `kcl/names.py`.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Container
+from collections.abc import Callable, Container
 
 
 def first_free(
@@ -46,7 +46,12 @@ def claim(
 ) -> str:
     """The first free name made from `base` (see `first_free`) that is neither in `taken` nor
     in `also_taken` (casefolded), recorded as taken in `taken`."""
-    name = first_free(base, lambda folded: folded in taken or any(folded in names for names in also_taken), separator=separator, end=end)
+    name = first_free(
+        base,
+        lambda folded: folded in taken or any(folded in names for names in also_taken),
+        separator=separator,
+        end=end,
+    )
     taken.add(name.casefold())
     return name
 

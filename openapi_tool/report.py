@@ -31,13 +31,15 @@ class CheckCounts:
     kept_as_comments: int
     cel_rules: int
     cel_rules_translated: int
-    not_checked: tuple["Skipped", ...] = ()
+    not_checked: tuple[Skipped, ...] = ()
     """The constraints kept as comments (left out of the lock's summary)."""
 
     @classmethod
-    def of(cls, module: "RenderedModule") -> "CheckCounts":
+    def of(cls, module: RenderedModule) -> CheckCounts:
         cel_kept = sum(1 for s in module.skipped if s.cel)
-        return cls(module.checks, len(module.skipped), module.cel_rules, module.cel_rules - cel_kept, tuple(module.skipped))
+        return cls(
+            module.checks, len(module.skipped), module.cel_rules, module.cel_rules - cel_kept, tuple(module.skipped)
+        )
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -58,7 +60,7 @@ class UnservedRow:
     source: str
 
     @classmethod
-    def of(cls, unserved: "UnservedVersion") -> "UnservedRow":
+    def of(cls, unserved: UnservedVersion) -> UnservedRow:
         return cls(unserved.gvk.api_version, unserved.gvk.kind, str(unserved.source))
 
     def to_data(self) -> dict[str, str]:
@@ -72,9 +74,9 @@ class RunReport:
     schemas: int
     checks: CheckCounts
     unserved: tuple[UnservedRow, ...] = ()
-    picked: tuple["Pick", ...] = ()
+    picked: tuple[Pick, ...] = ()
     """Kinds defined differently in several files, and the definition used."""
-    changes: tuple["Change", ...] | None = None
+    changes: tuple[Change, ...] | None = None
     """API changes since the previous run; None when not compared."""
     impact: tuple[dict[str, Any], ...] | None = None
     """With `--impact`: one entry per file of the user's, as `regen.impact.assess` made it."""
@@ -89,41 +91,58 @@ class RunReport:
         if self.picked:
             data["picked"] = [p.to_data() for p in self.picked]
         if self.changes is not None:
-            data["changes"] = {"breaking": self.breaking, "total": len(self.changes), "items": [c.to_data() for c in self.changes]}
+            data["changes"] = {
+                "breaking": self.breaking,
+                "total": len(self.changes),
+                "items": [c.to_data() for c in self.changes],
+            }
         if self.impact is not None:
             data["impact"] = list(self.impact)
         return data
 
     def summary(self) -> dict[str, Any]:
         """The counts the lock records, read back by `from_summary` when nothing changed."""
-        data = {"schemas": self.schemas, "checks": replace(self.checks, not_checked=()).to_data(),
-                "unserved": [u.to_data() for u in self.unserved]}
+        data = {
+            "schemas": self.schemas,
+            "checks": replace(self.checks, not_checked=()).to_data(),
+            "unserved": [u.to_data() for u in self.unserved],
+        }
         if self.picked:
             data["picked"] = [p.to_data() for p in self.picked]
         return data
 
     @classmethod
-    def from_summary(cls, summary: dict[str, Any]) -> "RunReport":
+    def from_summary(cls, summary: dict[str, Any]) -> RunReport:
         from openapi_tool.sources.crd import Pick
 
         checks = summary.get("checks", {})
-        counts = CheckCounts(*(checks.get(key, 0) for key in ("written", "kept_as_comments", "cel_rules", "cel_rules_translated")))
+        counts = CheckCounts(
+            *(checks.get(key, 0) for key in ("written", "kept_as_comments", "cel_rules", "cel_rules_translated"))
+        )
         return cls(
             summary.get("schemas", 0),
             counts,
             tuple(UnservedRow(u["api_version"], u["kind"], u["source"]) for u in summary.get("unserved", [])),
-            tuple(Pick(p["api_version"], p["kind"], p["rule"], p["used"], tuple(p["over"])) for p in summary.get("picked", [])),
+            tuple(
+                Pick(p["api_version"], p["kind"], p["rule"], p["used"], tuple(p["over"]))
+                for p in summary.get("picked", [])
+            ),
         )
 
 
-def build_report(plan: "Plan", changes: "list[Change]") -> RunReport:
+def build_report(plan: Plan, changes: list[Change]) -> RunReport:
     """The report of a planned run; an incremental plan's `counts` cover the whole output."""
     checks, schemas = CheckCounts.of(plan.module), len(plan.model.schemas)
     if plan.counts is not None:
         counts = plan.counts
         schemas = counts["schemas"]
-        checks = CheckCounts(counts["written"], counts["kept_as_comments"], counts["cel_rules"],
-                             counts["cel_rules"] - counts["cel_kept"], checks.not_checked)
+        checks = CheckCounts(
+            counts["written"],
+            counts["kept_as_comments"],
+            counts["cel_rules"],
+            counts["cel_rules"] - counts["cel_kept"],
+            checks.not_checked,
+        )
     unserved = tuple(UnservedRow.of(u) for u in plan.model.unserved)
     return RunReport(schemas, checks, unserved, tuple(plan.picks), tuple(changes))
 
@@ -143,7 +162,7 @@ def summary_line(report: RunReport) -> str:
     return line
 
 
-def pick_lines(picks: "tuple[Pick, ...] | list[Pick]") -> list[str]:
+def pick_lines(picks: tuple[Pick, ...] | list[Pick]) -> list[str]:
     """One line per kind defined differently in several files: which definition was used."""
     return [f"{p.api_version} {p.kind}: using {p.used} (--prefer {p.rule}; not {', '.join(p.over)})" for p in picks]
 
@@ -172,12 +191,21 @@ def _output_markdown(output: str, report: RunReport) -> list[str]:
         else:
             lines += ["No change in the API surface.", ""]
     if report.unserved:
-        lines += ["### CRD versions left out (`served: false`)", "",
-                  "The API server refuses these apiVersions; `--include-unserved` generates them.", ""]
-        lines += table(["apiVersion", "kind", "source"], [[f"`{u.api_version}`", u.kind, f"`{u.source}`"] for u in report.unserved])
+        lines += [
+            "### CRD versions left out (`served: false`)",
+            "",
+            "The API server refuses these apiVersions; `--include-unserved` generates them.",
+            "",
+        ]
+        lines += table(
+            ["apiVersion", "kind", "source"], [[f"`{u.api_version}`", u.kind, f"`{u.source}`"] for u in report.unserved]
+        )
     if report.picked:
         lines += ["### Kinds defined in several files", ""]
-        rows = [[f"`{p.api_version} {p.kind}`", f"`{p.used}`", ", ".join(f"`{o}`" for o in p.over), p.rule] for p in report.picked]
+        rows = [
+            [f"`{p.api_version} {p.kind}`", f"`{p.used}`", ", ".join(f"`{o}`" for o in p.over), p.rule]
+            for p in report.picked
+        ]
         lines += table(["kind", "definition used", "left out", "rule"], rows)
     if report.impact is not None:
         from openapi_tool.regen.impact import impact_markdown
@@ -186,7 +214,9 @@ def _output_markdown(output: str, report: RunReport) -> list[str]:
     skipped = report.checks.not_checked
     if skipped:
         lines += ["### Constraints kept as comments", ""]
-        lines += table(["where", "rule", "why not checked"], [[f"`{s.where}`", f"`{s.rule}`", s.reason] for s in skipped])
+        lines += table(
+            ["where", "rule", "why not checked"], [[f"`{s.where}`", f"`{s.rule}`", s.reason] for s in skipped]
+        )
     return lines
 
 

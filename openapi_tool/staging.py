@@ -20,10 +20,10 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 from openapi_tool.errors import from_os_error
 
@@ -116,7 +116,7 @@ def _take_ownership(root: Path, target: Path) -> int:
     try:
         if fcntl is not None:
             fcntl.flock(descriptor, fcntl.LOCK_EX)
-        os.write(descriptor, f"{MARK} of {target}; pid {os.getpid()}\n".encode("utf-8"))
+        os.write(descriptor, f"{MARK} of {target}; pid {os.getpid()}\n".encode())
         os.rename(pending, root / OWNER)
     except BaseException:
         os.close(descriptor)
@@ -131,7 +131,12 @@ def remove_stale(target: Path) -> None:
     if fcntl is None or not target.parent.is_dir():
         return
     for candidate in target.parent.iterdir():
-        if candidate.name.startswith(_prefix(target)) and is_staging(candidate) and candidate.is_dir() and not candidate.is_symlink():
+        if (
+            candidate.name.startswith(_prefix(target))
+            and is_staging(candidate)
+            and candidate.is_dir()
+            and not candidate.is_symlink()
+        ):
             _remove_if_abandoned(candidate, target)
 
 
@@ -141,7 +146,9 @@ def _remove_if_abandoned(root: Path, target: Path) -> None:
     except FileNotFoundError:
         # killed before its owner file had its name (or after it went), or a run starting now
         pending = root / f"{OWNER}.new"
-        if time.time() - root.stat().st_mtime > OWNERLESS_GRACE_SECONDS and {e.name for e in root.iterdir()} <= {pending.name}:
+        if time.time() - root.stat().st_mtime > OWNERLESS_GRACE_SECONDS and {e.name for e in root.iterdir()} <= {
+            pending.name
+        }:
             pending.unlink(missing_ok=True)
             root.rmdir()
         return
@@ -159,7 +166,9 @@ def _remove_if_abandoned(root: Path, target: Path) -> None:
                 roll_back(staging, journal)
                 os.unlink(root / JOURNAL)
             except OSError as error:
-                raise from_os_error(error, f"could not put back the files of an interrupted run (kept in {root})", root) from error
+                raise from_os_error(
+                    error, f"could not put back the files of an interrupted run (kept in {root})", root
+                ) from error
         _discard(root)
     finally:
         os.close(descriptor)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document, read_documents
@@ -60,7 +61,10 @@ def validate_inputs(crd_paths: list[str], spec_paths: list[str], exclude: tuple[
     """The findings over every input document, up to the collector's limit (the validator is
     slow, so reading stops there); empty when all are valid."""
     findings = ErrorCollector()
-    for documents, check in ((read_documents(crd_paths, exclude=exclude), _crd_findings), (read_documents(spec_paths, exclude=exclude), _spec_findings)):
+    for documents, check in (
+        (read_documents(crd_paths, exclude=exclude), _crd_findings),
+        (read_documents(spec_paths, exclude=exclude), _spec_findings),
+    ):
         for document in documents:
             for finding in check(document):
                 findings.add(finding)

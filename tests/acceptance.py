@@ -23,11 +23,12 @@ import json
 import os
 import re
 import time
+from collections.abc import Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -260,7 +261,9 @@ def read_manifests(root: Path) -> Manifests:
             else:
                 items = [Doc(file, index, None, data)]
             for doc in items:
-                typed = isinstance(doc.data, dict) and all(isinstance(doc.data.get(k), str) for k in ("apiVersion", "kind"))
+                typed = isinstance(doc.data, dict) and all(
+                    isinstance(doc.data.get(k), str) for k in ("apiVersion", "kind")
+                )
                 (out.docs if typed else out.untyped).append(doc)
     return out
 
@@ -451,7 +454,9 @@ def run_acceptance(corpus: Path, out_root: Path, workers: int | None = None) -> 
                 result.problems.append(f"{name}: {error}")
         timings["gen (wall)"] = time.monotonic() - start
 
-        indexes = {s.name: schema_index(out_root / s.name, s.name) for s in specs if (out_root / s.name / "kcl.mod").is_file()}
+        indexes = {
+            s.name: schema_index(out_root / s.name, s.name) for s in specs if (out_root / s.name / "kcl.mod").is_file()
+        }
         candidates, ambiguous = resolve(specs, indexes)
         result.problems += ambiguous
         rest = []
@@ -560,8 +565,11 @@ def failing_paths(error: str, data: Any, limit: int = 3) -> list[str]:
     places = _LOCATION.findall(error)
     stem = Path(places[-1][0]).stem if places else ""
     nodes = list(_walk(data))
-    key = re.search(r"does not contain attribute ([\w$.\-/]+)|Cannot add member '([^']+)'|"
-                    r"Check failed on the condition: ([\w$.\-/]+):", text)
+    key = re.search(
+        r"does not contain attribute ([\w$.\-/]+)|Cannot add member '([^']+)'|"
+        r"Check failed on the condition: ([\w$.\-/]+):",
+        text,
+    )
     if key:
         name = next(g for g in key.groups() if g)
         found = [p for p, _ in nodes if p == name or p.endswith("." + name)]
@@ -571,8 +579,11 @@ def failing_paths(error: str, data: Any, limit: int = 3) -> list[str]:
     required = re.search(r"attribute '([^']+)' of (\w+) is required", text)
     if required:
         missing, name = required.groups()
-        return [f"{p}.{missing}" if p else missing for p, v in nodes
-                if isinstance(v, dict) and v.get(missing) is None and name in (_camel_path(kind, p), _camel_path("", p))][:limit]
+        return [
+            f"{p}.{missing}" if p else missing
+            for p, v in nodes
+            if isinstance(v, dict) and v.get(missing) is None and name in (_camel_path(kind, p), _camel_path("", p))
+        ][:limit]
     typed = re.search(r"expect (?:\w+\.)*(\w+), got", text)
     if typed:
         name = typed.group(1)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import trustme
 import yaml
@@ -83,7 +84,15 @@ def api_server(routes: dict[str, bytes], tmp: Path, token: str = TOKEN, ca_ok: b
             {
                 "apiVersion": "v1",
                 "kind": "Config",
-                "clusters": [{"name": "test", "cluster": {"server": f"https://127.0.0.1:{server.server_address[1]}", "certificate-authority": str(ca_file)}}],
+                "clusters": [
+                    {
+                        "name": "test",
+                        "cluster": {
+                            "server": f"https://127.0.0.1:{server.server_address[1]}",
+                            "certificate-authority": str(ca_file),
+                        },
+                    }
+                ],
                 "users": [{"name": "tester", "user": {"token": token}}],
                 "contexts": [{"name": "test", "context": {"cluster": "test", "user": "tester"}}],
                 "current-context": "test",

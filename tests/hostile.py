@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import kcl_lib.api as kcl
 from hypothesis import strategies as st
@@ -22,17 +23,78 @@ from openapi_tool.kcl.names import KEYWORDS
 from openapi_tool.kcl.values import literal
 from openapi_tool.kcl_compile import external_packages, external_pkgs
 
-TRICKY = ['"""', "\\", "${HOME}", "${", "$", "\n", "\t", "é", "中文", "\x01", "\u2028", '"', "'", "{", "}", "#", "../", "/"]
+TRICKY = [
+    '"""',
+    "\\",
+    "${HOME}",
+    "${",
+    "$",
+    "\n",
+    "\t",
+    "é",
+    "中文",
+    "\x01",
+    "\u2028",
+    '"',
+    "'",
+    "{",
+    "}",
+    "#",
+    "../",
+    "/",
+]
 texts = st.lists(st.sampled_from(TRICKY) | st.text(max_size=6), max_size=5).map("".join)
 
 FOLD_ALIKES = {"s": "\u017f", "k": "\u212a"}
 """Letters with a non-ASCII twin that casefolds to them: long s, Kelvin sign."""
 
 HOSTILE_NAMES = sorted(KEYWORDS) + [
-    "len", "regex", "str", "int", "any", "typeof", "Protocol", "FooMixin", "a-b", "a.b", "1x", "", "_", "$ref", "${x}",
-    "../", "../../etc/passwd", "/abs", "/", ".", "..", "~", "a/b", "C:\\tmp", "\\", '"""', "${", "\n", "é", "中文",
-    "x" * 300, "ß", "ss", "\u212a", "K", "k", "Kind", "KIND", "kind_test",
-    "template", "runtime", "collection", "kcl_plugin", "k8s", "models", "main",
+    "len",
+    "regex",
+    "str",
+    "int",
+    "any",
+    "typeof",
+    "Protocol",
+    "FooMixin",
+    "a-b",
+    "a.b",
+    "1x",
+    "",
+    "_",
+    "$ref",
+    "${x}",
+    "../",
+    "../../etc/passwd",
+    "/abs",
+    "/",
+    ".",
+    "..",
+    "~",
+    "a/b",
+    "C:\\tmp",
+    "\\",
+    '"""',
+    "${",
+    "\n",
+    "é",
+    "中文",
+    "x" * 300,
+    "ß",
+    "ss",
+    "\u212a",
+    "K",
+    "k",
+    "Kind",
+    "KIND",
+    "kind_test",
+    "template",
+    "runtime",
+    "collection",
+    "kcl_plugin",
+    "k8s",
+    "models",
+    "main",
 ]
 """Keywords, builtin and system module names, paths, quotes, unicode, case twins, a very long name."""
 
@@ -49,7 +111,9 @@ def spellings(word: str) -> st.SearchStrategy[str]:
 
 def case_twins(words: Iterable[str], min_size: int = 2, max_size: int = 5) -> st.SearchStrategy[list[str]]:
     """Several distinct spellings of one word: names that differ only in case or casefold alike."""
-    return st.sampled_from(list(words)).flatmap(lambda w: st.lists(spellings(w), min_size=min_size, max_size=max_size, unique=True))
+    return st.sampled_from(list(words)).flatmap(
+        lambda w: st.lists(spellings(w), min_size=min_size, max_size=max_size, unique=True)
+    )
 
 
 def crd(
@@ -77,7 +141,10 @@ def crd(
             "group": group,
             "names": {"kind": kind, "plural": plural},
             "scope": "Namespaced",
-            "versions": [{"name": v, "served": True, "storage": i == 0, "schema": {"openAPIV3Schema": schema}} for i, v in enumerate(versions)],
+            "versions": [
+                {"name": v, "served": True, "storage": i == 0, "schema": {"openAPIV3Schema": schema}}
+                for i, v in enumerate(versions)
+            ],
         },
     }
 
@@ -114,7 +181,9 @@ def assert_contained(sources: list[Path], out: Path) -> list[str]:
     assert {p for p in outside if not p.startswith("out/")} == set()
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
     folded = [unicodedata.normalize("NFKC", p).casefold() for p in written]
-    assert len(set(folded)) == len(folded), sorted(p for p in written if folded.count(unicodedata.normalize("NFKC", p).casefold()) > 1)
+    assert len(set(folded)) == len(folded), sorted(
+        p for p in written if folded.count(unicodedata.normalize("NFKC", p).casefold()) > 1
+    )
     return [p for p in written if p.endswith(".k")]
 
 
@@ -138,7 +207,9 @@ def check_instances(out: Path, instances: list[tuple[str, Any]]) -> None:
     try:
         api = kcl.API()
         external = external_pkgs(external_packages(out))
-        result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(main_k)], work_dir=str(out), external_pkgs=external))
+        result = api.exec_program(
+            kcl.ExecProgramArgs(k_filename_list=[str(main_k)], work_dir=str(out), external_pkgs=external)
+        )
     finally:
         main_k.unlink()
     assert result.err_message == "", result.err_message

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +20,7 @@ import yaml
 from .acceptance import Result, failing_paths, location, messages, reason, run_acceptance
 
 EXPECTED = Path(__file__).with_name("expected_rejections.yaml")
-Key = tuple[str, int, Optional[int]]
+Key = tuple[str, int, int | None]
 
 
 def _order(key: Key) -> tuple[str, int, int]:
@@ -55,10 +55,14 @@ def _summary(result: Result, expected: dict[Key, dict[str, Any]], out_root: Path
     for doc in result.no_schema:
         per_project.setdefault(doc.project, Counter())["no schema"] += 1
     for project, counts in sorted(per_project.items()):
-        lines.append(f"  {project:24} accepted {counts['accepted']:4}/{counts['total']:<4}  no schema {counts['no schema']}")
+        lines.append(
+            f"  {project:24} accepted {counts['accepted']:4}/{counts['total']:<4}  no schema {counts['no schema']}"
+        )
     accepted = sum(1 for e in result.verdicts.values() if not e)
-    lines.append(f"  {'overall':24} accepted {accepted:4}/{len(result.verdicts):<4}  no schema {len(result.no_schema)}"
-                 f"  ({result.runs} KCL programs)")
+    lines.append(
+        f"  {'overall':24} accepted {accepted:4}/{len(result.verdicts):<4}  no schema {len(result.no_schema)}"
+        f"  ({result.runs} KCL programs)"
+    )
 
     rejected = sorted((k for k, e in result.verdicts.items() if e), key=_order)
     if rejected:
@@ -77,8 +81,10 @@ def _summary(result: Result, expected: dict[Key, dict[str, Any]], out_root: Path
     for label, items in (
         ("not parsed", [f"{f}: {e}" for f, e in result.manifests.unparsed]),
         ("without apiVersion/kind", [d.label for d in result.manifests.untyped]),
-        ("read again without the duplicate-key check (last key wins)",
-         [f"{f}: {e}" for f, e in result.manifests.duplicate_keys]),
+        (
+            "read again without the duplicate-key check (last key wins)",
+            [f"{f}: {e}" for f, e in result.manifests.duplicate_keys],
+        ),
         ("not representable in KCL", [f"{d.label}: {e}" for d, e in result.unrepresentable]),
     ):
         if items:
@@ -107,8 +113,9 @@ def test_corpus_manifests_are_accepted(corpus: Path, tmp_path: Path, capsys: pyt
         elif entry is not None and not error:
             failures.append(f"listed in {EXPECTED.name} but accepted now: {_label(key)}")
         elif entry is not None and entry["kcl"] not in " ".join(messages(error)):
-            failures.append(f"rejected for another reason than listed: {_label(key)}: {reason(error)} "
-                            f"(listed: {entry['kcl']})")
+            failures.append(
+                f"rejected for another reason than listed: {_label(key)}: {reason(error)} (listed: {entry['kcl']})"
+            )
     for key in sorted(set(expected) - set(result.verdicts), key=_order):
         failures.append(f"listed in {EXPECTED.name} but not checked (no such document or no schema): {_label(key)}")
     assert not failures, "\n".join(failures)

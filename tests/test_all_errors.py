@@ -33,7 +33,9 @@ def _errors(err: str) -> list[str]:
     return [line for line in err.strip().splitlines() if not line.startswith("warning: ")]
 
 
-def test_every_broken_crd_is_reported_and_nothing_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_broken_crd_is_reported_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     assert main(["gen", "-q", "--crd", str(GOOD), "-o", str(out)]) == 0
     before = _snapshot(out)
@@ -57,7 +59,9 @@ def test_errors_beyond_the_limit_are_counted(tmp_path: Path, capsys: pytest.Capt
     for number in range(broken):
         kind = f"Kind{number}"
         (tmp_path / f"crd{number:03}.yaml").write_text(
-            text.replace("alphas.x.io", f"k{number}s.x.io").replace("kind: Alpha, plural: alphas", f"kind: {kind}, plural: k{number}s"),
+            text.replace("alphas.x.io", f"k{number}s.x.io").replace(
+                "kind: Alpha, plural: alphas", f"kind: {kind}, plural: k{number}s"
+            ),
             encoding="utf-8",
         )
     assert main(["gen", "--crd", str(tmp_path), "-o", str(tmp_path / "out")]) == 1
@@ -79,7 +83,10 @@ def test_every_broken_definition_of_a_spec_is_reported(tmp_path: Path, capsys: p
         "definitions": {
             "io.k8s.api.x.v1.Bad": thing("nope"),
             "io.k8s.api.x.v1.Fine": thing("string"),
-            "io.k8s.api.x.v1.Worse": {"type": "object", "properties": {"b": {"$ref": "#/definitions/io.k8s.api.x.v1.Missing"}}},
+            "io.k8s.api.x.v1.Worse": {
+                "type": "object",
+                "properties": {"b": {"$ref": "#/definitions/io.k8s.api.x.v1.Missing"}},
+            },
         },
     }
     source = tmp_path / "spec.json"

@@ -43,9 +43,12 @@ spec:
 
 
 def _crd(group: str, kind: str, size_type: str = "integer") -> str:
-    return FOO.replace("foos.x.io", f"{kind.lower()}s.{group}").replace("x.io", group).replace(
-        "Foo, plural: foos", f"{kind}, plural: {kind.lower()}s"
-    ).replace("{type: integer}", f"{{type: {size_type}}}")
+    return (
+        FOO.replace("foos.x.io", f"{kind.lower()}s.{group}")
+        .replace("x.io", group)
+        .replace("Foo, plural: foos", f"{kind}, plural: {kind.lower()}s")
+        .replace("{type: integer}", f"{{type: {size_type}}}")
+    )
 
 
 def _state(root: Path) -> tuple[dict[str, bytes], set[str]]:
@@ -67,8 +70,10 @@ class Trees:
         inputs = tmp_path / "inputs"
         inputs.mkdir()
         for name, text in {
-            "foo.yaml": _crd("x.io", "Foo"), "foo2.yaml": _crd("x.io", "Foo", "string"),
-            "baz.yaml": _crd("z.io", "Baz"), "bar.yaml": _crd("y.io", "Bar"),
+            "foo.yaml": _crd("x.io", "Foo"),
+            "foo2.yaml": _crd("x.io", "Foo", "string"),
+            "baz.yaml": _crd("z.io", "Baz"),
+            "bar.yaml": _crd("y.io", "Bar"),
         }.items():
             (inputs / name).write_text(text, encoding="utf-8")
         self.old_args = ["gen", "-q", "--crd", str(inputs / "foo.yaml"), "--crd", str(inputs / "baz.yaml")]
@@ -83,7 +88,10 @@ class Trees:
         self.new, self.new_mtimes = _state(expected), _mtimes(expected)
         self.unchanged = {f for f in self.new[0] if self.old[0].get(f) == self.new[0][f] and f != "openapi-tool.lock"}
         # the run below replaces, adds, removes and keeps files, and removes a directory
-        assert "x_io/v1/foo_spec.k" in self.old[0] and self.old[0]["x_io/v1/foo_spec.k"] != self.new[0]["x_io/v1/foo_spec.k"]
+        assert (
+            "x_io/v1/foo_spec.k" in self.old[0]
+            and self.old[0]["x_io/v1/foo_spec.k"] != self.new[0]["x_io/v1/foo_spec.k"]
+        )
         assert "y_io/v1/bar.k" in self.new[0] and "y_io" not in self.old[1]
         assert "z_io/v1/baz.k" not in self.new[0] and "z_io/v1" not in self.new[1]
         assert "main.k" in self.unchanged and "vendor/k8s/apimachinery/pkg/apis/meta/v1/object_meta.k" in self.unchanged
@@ -98,7 +106,9 @@ class Trees:
 
     def assert_new(self, out: Path) -> None:
         assert _state(out) == self.new
-        assert {f: t for f, t in _mtimes(out).items() if f in self.unchanged} == {f: self.old_mtimes[f] for f in self.unchanged}
+        assert {f: t for f, t in _mtimes(out).items() if f in self.unchanged} == {
+            f: self.old_mtimes[f] for f in self.unchanged
+        }
 
 
 @pytest.fixture
@@ -125,6 +135,7 @@ def test_a_failure_at_any_step_leaves_the_old_tree_or_the_new_one(
                 if calls[0] == n:
                     raise OSError(errno.EIO, "injected failure", str(args[0]))
                 return original(*args, **kwargs)
+
             return call
 
         capsys.readouterr()
@@ -174,7 +185,9 @@ sys.exit(main({argv!r}))
 
 
 def _python(script: str, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, **popen
+    )
 
 
 @pytest.mark.parametrize("at", [1, 4, 8])  # 8 moves in all: the last puts the new lock in
@@ -233,7 +246,9 @@ def test_stale_staging_directories_go_but_live_or_foreign_ones_stay(trees: Trees
     assert not live.exists() and foreign.is_dir()
 
 
-def test_compile_skips_staging_directories_inside_a_module(trees: Trees, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compile_skips_staging_directories_inside_a_module(
+    trees: Trees, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = trees.copy(tmp_path / "work")
     stale = out / "sub" / ".gen.openapi-tool-abcdefgh" / "new"
     stale.mkdir(parents=True)
@@ -268,10 +283,15 @@ sys.exit(main({argv!r}))
 
 @pytest.mark.parametrize("point", ["staging", "moving"])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_leaves_the_old_tree_or_the_new_one_and_says_which(trees: Trees, tmp_path: Path, sig: int, point: str) -> None:
+def test_a_signal_leaves_the_old_tree_or_the_new_one_and_says_which(
+    trees: Trees, tmp_path: Path, sig: int, point: str
+) -> None:
     out, go = trees.copy(tmp_path / "work"), tmp_path / "go"
-    process = _python(PAUSE_AT.format(go=str(go), point=point, argv=[*trees.new_args, "-o", str(out)]),
-                      stderr=subprocess.PIPE, text=True)
+    process = _python(
+        PAUSE_AT.format(go=str(go), point=point, argv=[*trees.new_args, "-o", str(out)]),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stderr.readline() == "paused\n"
     process.send_signal(sig)
     go.touch()
@@ -292,7 +312,9 @@ def _edit(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_gen_stops_at_edited_generated_files_unless_forced(trees: Trees, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_gen_stops_at_edited_generated_files_unless_forced(
+    trees: Trees, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = trees.copy(tmp_path / "work")
     replaced, removed = out / "x_io" / "v1" / "foo_spec.k", out / "z_io" / "v1" / "baz.k"
     edits = {replaced: _edit(replaced), removed: _edit(removed)}
@@ -307,22 +329,30 @@ def test_gen_stops_at_edited_generated_files_unless_forced(trees: Trees, tmp_pat
     assert _state(out) == trees.new
 
 
-def test_convert_stops_at_edited_converted_files_unless_forced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_convert_stops_at_edited_converted_files_unless_forced(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     manifests = tmp_path / "deploy"
     manifests.mkdir()
-    (manifests / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n", encoding="utf-8")
+    (manifests / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n", encoding="utf-8"
+    )
     (manifests / "b.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n", encoding="utf-8")
     out = tmp_path / "out"
     args = ["convert", "-q", str(manifests), "-o", str(out)]
     assert main(args) == 0
     edited = out / "a.k"
     text = _edit(edited)
-    (manifests / "a.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: w}\n", encoding="utf-8")
+    (manifests / "a.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: w}\n", encoding="utf-8"
+    )
     capsys.readouterr()
     assert main(args) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert line == (f"error: {out}: generated files edited since openapi-tool wrote them: a.k; "
-                    "refusing to replace or remove them (--force does, losing the edits)")
+    assert line == (
+        f"error: {out}: generated files edited since openapi-tool wrote them: a.k; "
+        "refusing to replace or remove them (--force does, losing the edits)"
+    )
     assert edited.read_bytes() == text
     assert main([*args, "--force"]) == 0
     assert b"my change" not in edited.read_bytes() and b'"w"' in edited.read_bytes()
@@ -338,7 +368,10 @@ def test_a_directory_where_a_generated_file_goes_is_one_line_and_changes_nothing
     capsys.readouterr()
     assert main([*trees.new_args, "-o", str(out)]) == 1
     [line] = capsys.readouterr().err.strip().splitlines()
-    assert line == f"error: {out / 'x_io/v1/foo_spec.k'}: is a directory where openapi-tool writes a generated file; refusing to replace it"
+    assert (
+        line
+        == f"error: {out / 'x_io/v1/foo_spec.k'}: is a directory where openapi-tool writes a generated file; refusing to replace it"
+    )
     assert _state(out) == before
 
 
@@ -348,7 +381,11 @@ def test_unexpected_os_errors_are_one_line_and_debug_shows_the_traceback(
 ) -> None:
     out, missing = trees.copy(tmp_path / "work"), tmp_path / "missing" / "r.md"
     if command == "gen":
-        args, path, cause = [*trees.new_args, "-o", str(out), "--report", str(missing)], missing, "No such file or directory"
+        args, path, cause = (
+            [*trees.new_args, "-o", str(out), "--report", str(missing)],
+            missing,
+            "No such file or directory",
+        )
     elif command == "regen":
         project = tmp_path / "openapi-tool.yaml"
         project.write_text(f"jobs:\n  - output: {out}\n    crd: [{trees.new_args[3]}]\n", encoding="utf-8")
@@ -360,8 +397,10 @@ def test_unexpected_os_errors_are_one_line_and_debug_shows_the_traceback(
         args, path = ["convert", "-q", str(manifest), "-o", str(tmp_path / "file.txt" / "kcl")], tmp_path / "file.txt"
         cause = f"File exists; {tmp_path / 'file.txt' / 'kcl'} was left as it was"
     else:  # a directory the compiler may not read: simulated, as the tests may run as root
+
         def unreadable(root: Path) -> None:
             raise PermissionError(errno.EACCES, "Permission denied", str(root / "x_io"))
+
         monkeypatch.setattr("openapi_tool.kcl_compile.compile_module", unreadable)
         args, path, cause = ["compile", str(out)], out / "x_io", "Permission denied"
     capsys.readouterr()

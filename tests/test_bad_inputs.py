@@ -54,7 +54,9 @@ def test_every_bad_input_file_is_covered() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))
-def test_bad_input_fails_cleanly(name: str, previous_output: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_fails_cleanly(
+    name: str, previous_output: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(BAD)
     before = _snapshot(previous_output)
     assert main(["gen", _flag(name), name, "-o", str(previous_output)]) == 1
@@ -78,9 +80,13 @@ def test_deep_nesting_generates_with_bounded_names(tmp_path: Path) -> None:
     for level in range(200):
         node = {"type": "object", "properties": {f"level{level}": node}}
     crd = {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "spec": {"group": "deep.example", "names": {"kind": "Deep"},
-                 "versions": [{"name": "v1", "schema": {"openAPIV3Schema": node}}]},
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "deep.example",
+            "names": {"kind": "Deep"},
+            "versions": [{"name": "v1", "schema": {"openAPIV3Schema": node}}],
+        },
     }
     source = tmp_path / "deep.json"
     source.write_text(json.dumps(crd))
@@ -94,9 +100,13 @@ def test_deep_nesting_generates_with_bounded_names(tmp_path: Path) -> None:
 def test_a_50_mb_input_is_handled(tmp_path: Path) -> None:
     properties = {f"field{i}": {"type": "string", "description": "x" * 1000} for i in range(50_000)}
     crd = {
-        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-        "spec": {"group": "big.example", "names": {"kind": "Big"},
-                 "versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object", "properties": properties}}}]},
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "spec": {
+            "group": "big.example",
+            "names": {"kind": "Big"},
+            "versions": [{"name": "v1", "schema": {"openAPIV3Schema": {"type": "object", "properties": properties}}}],
+        },
     }
     source = tmp_path / "big.json"
     source.write_text(json.dumps(crd))

@@ -9,8 +9,12 @@ from .conftest import ROOT
 
 
 def test_bench_tiny_prints_a_table() -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--no-peers", "--only", "swagger,regen"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--no-peers", "--only", "swagger,regen"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     header = next(line for line in done.stdout.splitlines() if line.startswith("input "))
     assert header.split()[:3] == ["input", "tool", "runs"]

@@ -59,8 +59,9 @@ def celpy_parser():
 
 
 def test_shipped_tables_are_for_the_installed_cel_python():
-    assert _cel_lalr.STAMP == cel_tables.stamp(), \
+    assert _cel_lalr.STAMP == cel_tables.stamp(), (
         "cel-python or Lark changed: run `python -m openapi_tool.kcl.cel_tables` and commit _cel_lalr.py"
+    )
 
 
 def test_shipped_parser_is_used_when_the_stamp_matches():

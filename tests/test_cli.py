@@ -53,8 +53,16 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     [
         ("a: [1, 2\nb: 3\n", ":2:2:", "invalid YAML"),
         ("a: 1\na: 2\n", ":2:", "duplicate key 'a'"),
-        (CRD.replace("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v2", 1), ":/apiVersion", "unsupported CRD apiVersion"),
-        (CRD.replace("type: integer", "type: strin"), ":/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/size/type", "unknown type"),
+        (
+            CRD.replace("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v2", 1),
+            ":/apiVersion",
+            "unsupported CRD apiVersion",
+        ),
+        (
+            CRD.replace("type: integer", "type: strin"),
+            ":/spec/versions/0/schema/openAPIV3Schema/properties/spec/properties/size/type",
+            "unknown type",
+        ),
         (CRD.replace("  group: x.io\n", ""), ":/spec/group", "CRD has no `spec.group`"),
     ],
 )
@@ -128,7 +136,9 @@ def _channels(tmp_path: Path) -> Path:
     (root / "standard").mkdir(parents=True)
     (root / "experimental").mkdir()
     (root / "standard" / "foo.yaml").write_text(CRD, encoding="utf-8")
-    (root / "experimental" / "foo.yaml").write_text(CRD.replace("size: {type: integer}", "size: {type: string}"), encoding="utf-8")
+    (root / "experimental" / "foo.yaml").write_text(
+        CRD.replace("size: {type: integer}", "size: {type: string}"), encoding="utf-8"
+    )
     bar = CRD.replace("foos.x.io", "bars.x.io").replace("kind: Foo, plural: foos", "kind: Bar, plural: bars")
     (root / "experimental" / "bar.yaml").write_text(bar, encoding="utf-8")
     return root
@@ -161,13 +171,28 @@ def test_exclude_leaves_files_below_a_directory_out(tmp_path: Path, glob: str) -
     assert lock["selection"] == {"exclude": [glob], "prefer": None}
 
 
-@pytest.mark.parametrize(("rule", "used", "left_out", "size"), [("first", "experimental", "standard", "str"), ("last", "standard", "experimental", "int")])
+@pytest.mark.parametrize(
+    ("rule", "used", "left_out", "size"),
+    [("first", "experimental", "standard", "str"), ("last", "standard", "experimental", "int")],
+)
 def test_prefer_picks_one_definition_per_kind_and_says_which(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], rule: str, used: str, left_out: str, size: str
 ) -> None:
     root, out = _channels(tmp_path), tmp_path / "out"
     report, report_json = tmp_path / "report.md", tmp_path / "report.json"
-    args = ["gen", "--crd", str(root), "--prefer", rule, "-o", str(out), "--report", str(report), "--report-json", str(report_json)]
+    args = [
+        "gen",
+        "--crd",
+        str(root),
+        "--prefer",
+        rule,
+        "-o",
+        str(out),
+        "--report",
+        str(report),
+        "--report-json",
+        str(report_json),
+    ]
     assert main(args) == 0
     used_file, other_file = str(root / used / "foo.yaml"), str(root / left_out / "foo.yaml")
     err = capsys.readouterr().err
@@ -180,7 +205,9 @@ def test_prefer_picks_one_definition_per_kind_and_says_which(
     assert main(["compile", str(out)]) == 0
 
 
-def test_changing_the_rule_regenerates_and_an_unchanged_run_still_names_the_pick(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changing_the_rule_regenerates_and_an_unchanged_run_still_names_the_pick(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     root, out = _channels(tmp_path), tmp_path / "out"
     assert main(["gen", "-q", "--crd", str(root), "--prefer", "first", "-o", str(out)]) == 0
     assert _size_type(out) == "str"
@@ -280,7 +307,9 @@ def test_crd_module_can_depend_on_a_generated_k8s_module(tmp_path: Path) -> None
     k8s = tmp_path / "k8s"
     assert main(["gen", "-q", "--spec", str(ROOT / "specs/k8s/mini-swagger.json"), "-o", str(k8s)]) == 0
     out = tmp_path / "crds"
-    assert main(["gen", "-q", "--crd", _write(tmp_path, "foo.yaml", CRD), "--k8s-module", str(k8s), "-o", str(out)]) == 0
+    assert (
+        main(["gen", "-q", "--crd", _write(tmp_path, "foo.yaml", CRD), "--k8s-module", str(k8s), "-o", str(out)]) == 0
+    )
     assert not (out / "k8s").exists()
     assert 'k8s = { path = "../k8s" }' in (out / "kcl.mod").read_text()
     assert "import k8s.apimachinery.pkg.apis.meta.v1 as metav1" in (out / "x_io/v1/foo.k").read_text()

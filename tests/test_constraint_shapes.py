@@ -28,7 +28,12 @@ pytest.importorskip("cel", reason="the CEL oracle is the common-expression-langu
 short_texts = st.text(alphabet="ab", max_size=5)
 small_ints = st.integers(-3, 12)
 
-STRING_RULES = ["self.size() <= 3", "self.startsWith('a')", "self.size() == 0 || self.substring(0, 1) != 'b'", "self + 'b' != 'ab'"]
+STRING_RULES = [
+    "self.size() <= 3",
+    "self.startsWith('a')",
+    "self.size() == 0 || self.substring(0, 1) != 'b'",
+    "self + 'b' != 'ab'",
+]
 NUMBER_RULES = ["self > 2", "self % 3 != 1", "self + 1 != 5"]
 
 
@@ -79,16 +84,32 @@ def _combinators() -> st.SearchStrategy[dict]:
 
 def _scalar_shapes() -> st.SearchStrategy[dict]:
     """A scalar schema node and the keywords that apply to it."""
-    string_enum = st.lists(short_texts, min_size=1, max_size=4, unique=True).map(lambda e: {"type": "string", "enum": e})
+    string_enum = st.lists(short_texts, min_size=1, max_size=4, unique=True).map(
+        lambda e: {"type": "string", "enum": e}
+    )
     int_enum = st.lists(small_ints, min_size=1, max_size=4, unique=True).map(lambda e: {"type": "integer", "enum": e})
     bool_enum = st.sampled_from([[True], [False], [True, False]]).map(lambda e: {"type": "boolean", "enum": e})
     mixed = st.tuples(
-        st.lists(short_texts, min_size=1, max_size=3, unique=True), st.lists(small_ints, min_size=1, max_size=3, unique=True)
+        st.lists(short_texts, min_size=1, max_size=3, unique=True),
+        st.lists(small_ints, min_size=1, max_size=3, unique=True),
     ).map(lambda p: {"anyOf": [{"type": "string", "enum": p[0]}, {"type": "integer", "enum": p[1]}]})
-    open_enum = st.lists(short_texts | small_ints, min_size=1, max_size=4, unique_by=json.dumps).map(lambda e: {"enum": e})
-    plain = st.sampled_from([{"type": "string"}, {"type": "integer"}, {"x-kubernetes-int-or-string": True}, {"x-kubernetes-preserve-unknown-fields": True}])
-    base = string_enum | int_enum | bool_enum | mixed | plain | st.tuples(plain, open_enum).map(lambda p: {**p[0], **p[1]})
-    return st.tuples(base, _string_keywords(), _number_keywords(), _combinators(), st.booleans(), st.data()).map(_scalar_node)
+    open_enum = st.lists(short_texts | small_ints, min_size=1, max_size=4, unique_by=json.dumps).map(
+        lambda e: {"enum": e}
+    )
+    plain = st.sampled_from(
+        [
+            {"type": "string"},
+            {"type": "integer"},
+            {"x-kubernetes-int-or-string": True},
+            {"x-kubernetes-preserve-unknown-fields": True},
+        ]
+    )
+    base = (
+        string_enum | int_enum | bool_enum | mixed | plain | st.tuples(plain, open_enum).map(lambda p: {**p[0], **p[1]})
+    )
+    return st.tuples(base, _string_keywords(), _number_keywords(), _combinators(), st.booleans(), st.data()).map(
+        _scalar_node
+    )
 
 
 def _scalar_node(parts: tuple) -> dict:
@@ -100,7 +121,7 @@ def _scalar_node(parts: tuple) -> dict:
     if "int" in kinds:
         node |= numbers
     node |= combinators
-    rules = (STRING_RULES if kinds == {"str"} else NUMBER_RULES if kinds == {"int"} else [])
+    rules = STRING_RULES if kinds == {"str"} else NUMBER_RULES if kinds == {"int"} else []
     if rules:
         chosen = data.draw(st.lists(st.sampled_from(rules), max_size=1))
         if chosen:
@@ -134,14 +155,15 @@ def _containers(inner: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
         ),
     ).map(lambda p: {"type": "array", "items": p[0], **p[1]})
     maps = st.tuples(
-        inner, st.fixed_dictionaries({}, optional={"minProperties": st.integers(0, 2), "maxProperties": st.integers(0, 2)})
+        inner,
+        st.fixed_dictionaries({}, optional={"minProperties": st.integers(0, 2), "maxProperties": st.integers(0, 2)}),
     ).map(lambda p: {"type": "object", "additionalProperties": p[0], **p[1]})
     # the oracle reads a union's branches as validations only (structural schemas have no typed
     # anyOf), so the list in a union holds plainly typed scalars
     typed = inner.filter(lambda n: n.get("type") in ("string", "integer", "boolean"))
-    mixed = st.tuples(typed, st.fixed_dictionaries({}, optional={"maxItems": st.integers(0, 2), "maxLength": st.integers(0, 2)})).map(
-        lambda p: {"anyOf": [{"type": "array", "items": p[0]}, {"type": "string"}], **p[1]}
-    )
+    mixed = st.tuples(
+        typed, st.fixed_dictionaries({}, optional={"maxItems": st.integers(0, 2), "maxLength": st.integers(0, 2)})
+    ).map(lambda p: {"anyOf": [{"type": "array", "items": p[0]}, {"type": "string"}], **p[1]})
     return lists | maps | mixed
 
 
@@ -191,7 +213,12 @@ def _crd(fields: dict[str, dict], around: dict | None = None) -> dict:
             "names": {"kind": "Shape", "plural": "shapes"},
             "scope": "Namespaced",
             "versions": [
-                {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}}}
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec}}},
+                }
             ],
         },
     }
@@ -202,7 +229,11 @@ def cases(draw: st.DrawFn) -> tuple[dict, list[dict]]:
     fields = {f"f{i}": draw(shapes) for i in range(draw(st.integers(1, 3)))}
     around: dict = {}
     if fields["f0"].get("type") == "string" and not fields["f0"].get("nullable"):  # the object reaches a string field
-        around = draw(st.sampled_from([{}, *OBJECT_COMBINATORS, *({"x-kubernetes-validations": [{"rule": r}]} for r in OBJECT_RULES)]))
+        around = draw(
+            st.sampled_from(
+                [{}, *OBJECT_COMBINATORS, *({"x-kubernetes-validations": [{"rule": r}]} for r in OBJECT_RULES)]
+            )
+        )
     specs: list[dict] = []
     for name, node in fields.items():
         named = _enum_values(node)
@@ -213,7 +244,9 @@ def cases(draw: st.DrawFn) -> tuple[dict, list[dict]]:
         elif node.get("type") == "object":
             wrapped = _entries(pool) | pool
         specs += [{name: v} for v in draw(st.lists(wrapped, min_size=4, max_size=8))]
-    return _crd(fields, around), [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": s} for s in specs]
+    return _crd(fields, around), [
+        {"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": s} for s in specs
+    ]
 
 
 def crd_fields(crd: dict) -> list[str]:
@@ -234,14 +267,33 @@ def _expected(oracle: fidelity.StructuralOracle, cel_oracle: fidelity.CelOracle,
 @given(case=cases())
 @example(  # a length range on a string enum: KCL cannot slice a literal union
     case=(
-        _crd({"f0": {"type": "string", "enum": ["ab", "abbab"], "minLength": 3, "maxLength": 7, "x-kubernetes-validations": [{"rule": STRING_RULES[2]}]}}),
-        [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}} for v in ["ab", "abbab", "b", 3]],
+        _crd(
+            {
+                "f0": {
+                    "type": "string",
+                    "enum": ["ab", "abbab"],
+                    "minLength": 3,
+                    "maxLength": 7,
+                    "x-kubernetes-validations": [{"rule": STRING_RULES[2]}],
+                }
+            }
+        ),
+        [
+            {"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}}
+            for v in ["ab", "abbab", "b", 3]
+        ],
     )
 )
 @example(  # the object's rule and combinator read a field whose type is a literal union
     case=(
-        _crd({"f0": {"type": "string", "enum": ["ab", "abbab", "b"]}}, {**OBJECT_COMBINATORS[0], "x-kubernetes-validations": [{"rule": OBJECT_RULES[1]}]}),
-        [{"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}} for v in ["ab", "abbab", "b", "a"]],
+        _crd(
+            {"f0": {"type": "string", "enum": ["ab", "abbab", "b"]}},
+            {**OBJECT_COMBINATORS[0], "x-kubernetes-validations": [{"rule": OBJECT_RULES[1]}]},
+        ),
+        [
+            {"apiVersion": "shapes.example/v1", "kind": "Shape", "metadata": {"name": "s"}, "spec": {"f0": v}}
+            for v in ["ab", "abbab", "b", "a"]
+        ],
     )
 )
 def test_constraints_on_every_shape_agree_with_jsonschema(case: tuple[dict, list[dict]]) -> None:
@@ -258,7 +310,12 @@ def test_constraints_on_every_shape_agree_with_jsonschema(case: tuple[dict, list
         verdicts = runner.verdicts(instances)
     compile_errors = [v.message for v in verdicts if v.message.startswith("COMPILE ERROR")]
     assert not compile_errors, compile_errors[0]
-    commented = {name for name in crd_fields(crd) for item in module.checks.get("not_checked", []) if f"/properties/spec/properties/{name}" in item["where"]}
+    commented = {
+        name
+        for name in crd_fields(crd)
+        for item in module.checks.get("not_checked", [])
+        if f"/properties/spec/properties/{name}" in item["where"]
+    }
     wrong = []
     for instance, verdict in zip(instances, verdicts):
         expected = _expected(oracle, cel_oracle, instance)
@@ -266,5 +323,10 @@ def test_constraints_on_every_shape_agree_with_jsonschema(case: tuple[dict, list
             continue
         if verdict.accepted and set(instance["spec"]) <= commented:
             continue  # a constraint of this field is kept as a comment: it accepts more, and the report says so
-        wrong.append(f"{json.dumps(instance['spec'])}: kcl {'accepts' if verdict.accepted else 'rejects: ' + verdict.message[:200]}")
-    assert not wrong, f"schema {json.dumps(crd['spec']['versions'][0]['schema']['openAPIV3Schema']['properties']['spec'])}\n" + "\n".join(wrong[:5])
+        wrong.append(
+            f"{json.dumps(instance['spec'])}: kcl {'accepts' if verdict.accepted else 'rejects: ' + verdict.message[:200]}"
+        )
+    assert not wrong, (
+        f"schema {json.dumps(crd['spec']['versions'][0]['schema']['openAPIV3Schema']['properties']['spec'])}\n"
+        + "\n".join(wrong[:5])
+    )

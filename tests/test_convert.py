@@ -39,7 +39,21 @@ def schemas(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     root = tmp_path_factory.mktemp("schemas")
     k8s, widgets = root / "k8s", root / "widgets"
     assert main(["gen", "-q", "--spec", str(ROOT / "specs/k8s/mini-swagger.json"), "-o", str(k8s)]) == 0
-    assert main(["gen", "-q", "--crd", str(ROOT / "specs/crds/widgets.example.com.yaml"), "--k8s-module", str(k8s), "-o", str(widgets)]) == 0
+    assert (
+        main(
+            [
+                "gen",
+                "-q",
+                "--crd",
+                str(ROOT / "specs/crds/widgets.example.com.yaml"),
+                "--k8s-module",
+                str(k8s),
+                "-o",
+                str(widgets),
+            ]
+        )
+        == 0
+    )
     return [str(k8s), str(widgets)]
 
 
@@ -69,10 +83,14 @@ def test_fixtures_convert_to_the_golden_files(converted: tuple, update_golden: b
         for relative, text in produced.items():
             (EXPECTED / relative).parent.mkdir(parents=True, exist_ok=True)
             (EXPECTED / relative).write_text(text, encoding="utf-8")
-    expected = {p.relative_to(EXPECTED).as_posix(): p.read_text(encoding="utf-8") for p in sorted(EXPECTED.rglob("*.k"))}
+    expected = {
+        p.relative_to(EXPECTED).as_posix(): p.read_text(encoding="utf-8") for p in sorted(EXPECTED.rglob("*.k"))
+    }
     assert sorted(produced) == sorted(expected)
     changed = [name for name in expected if expected[name] != produced[name]]
-    assert not changed, f"conversions differ from tests/fixtures/convert/expected in {changed} (--update-golden rewrites them)"
+    assert not changed, (
+        f"conversions differ from tests/fixtures/convert/expected in {changed} (--update-golden rewrites them)"
+    )
 
 
 def test_every_file_renders_its_manifests_back_when_run_alone(converted: tuple) -> None:
@@ -89,7 +107,9 @@ def _kcl_lib_output(out: Path, relative: str) -> str:
     """What kcl-lib itself returns for one converted file (no final line break)."""
     api = kcl.API()
     external = api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(out))).external_pkgs
-    result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(out / relative)], work_dir=str(out), external_pkgs=external))
+    result = api.exec_program(
+        kcl.ExecProgramArgs(k_filename_list=[str(out / relative)], work_dir=str(out), external_pkgs=external)
+    )
     assert result.err_message == ""
     return result.yaml_result
 
@@ -97,7 +117,9 @@ def _kcl_lib_output(out: Path, relative: str) -> str:
 @pytest.mark.parametrize("name", ["line_breaks", "comments"])
 def test_last_string_keeps_its_line_break_through_kcl_lib_and_kcl_run(converted: tuple, name: str) -> None:
     out, _, _ = converted
-    original = [d for d in yaml.safe_load_all((MANIFESTS / f"{name}.yaml").read_text(encoding="utf-8")) if d is not None]
+    original = [
+        d for d in yaml.safe_load_all((MANIFESTS / f"{name}.yaml").read_text(encoding="utf-8")) if d is not None
+    ]
     returned = _kcl_lib_output(out, f"{name}.k")
     assert not returned.endswith("\n")  # the kcl-lib view: what kcl-go and GitOps controllers read
     for view in (returned, returned + "\n"):  # ... and what `kcl run` prints
@@ -112,7 +134,7 @@ def test_verify_fails_a_file_that_loses_its_last_line_break_through_kcl_lib(conv
     target.write_text(target.read_text(encoding="utf-8").replace(", job, None])", ", job])"), encoding="utf-8")
     expected = (
         f"{target}: document 2 (from {MANIFESTS / 'line_breaks.yaml'} (document 2)) (as kcl-lib returns it, without "
-        "the final line break `kcl run` adds): spec.args[1]: expected \"echo done\\n\\n\", got \"echo done\\n\""
+        'the final line break `kcl run` adds): spec.args[1]: expected "echo done\\n\\n", got "echo done\\n"'
     )
     only = {"line_breaks.k": conversion.expected["line_breaks.k"], "comments.k": conversion.expected["comments.k"]}
     assert [str(f) for f in verify_conversion(broken, only)] == [expected]
@@ -198,17 +220,36 @@ def test_list_items_are_typed_one_by_one(converted: tuple) -> None:
 def test_scalar_types_survive(converted: tuple) -> None:
     out, _, _ = converted
     text = (out / "scalars.k").read_text(encoding="utf-8")
-    for line in ('"zero-padded" = "0123"', 'exponent = "1e3"', 'date = "2024-01-01"', 'yes = "yes"', 'tilde = "~"',
-                 "wholeFloat = float(2)", "octal = 83", "trueWords = [True, True, True, True]", "empty = None",
-                 "emptyMap = {}", 'dollar = "$HOME and \\x24{VAR} and $(params.x)"', 'helm = "{{ .Values.image.tag }}"'):
+    for line in (
+        '"zero-padded" = "0123"',
+        'exponent = "1e3"',
+        'date = "2024-01-01"',
+        'yes = "yes"',
+        'tilde = "~"',
+        "wholeFloat = float(2)",
+        "octal = 83",
+        "trueWords = [True, True, True, True]",
+        "empty = None",
+        "emptyMap = {}",
+        'dollar = "$HOME and \\x24{VAR} and $(params.x)"',
+        'helm = "{{ .Values.image.tag }}"',
+    ):
         assert line in text, line
 
 
 def test_keys_are_escaped_or_quoted(converted: tuple) -> None:
     out, _, _ = converted
     text = (out / "keys.k").read_text(encoding="utf-8")
-    for line in ('"app.kubernetes.io/name" = "keys"', '$type = "keyword"', '$True = "keyword"', '"a/b" = "slash"',
-                 '"\\x24{KEY}" = "placeholder"', '"" = "empty"', '"1" = "integer key"', 'true = "yaml 1.1 boolean key"'):
+    for line in (
+        '"app.kubernetes.io/name" = "keys"',
+        '$type = "keyword"',
+        '$True = "keyword"',
+        '"a/b" = "slash"',
+        '"\\x24{KEY}" = "placeholder"',
+        '"" = "empty"',
+        '"1" = "integer key"',
+        'true = "yaml 1.1 boolean key"',
+    ):
         assert line in text, line
 
 
@@ -237,13 +278,27 @@ def test_comment_finder_ignores_hashes_inside_scalars() -> None:
 
 def test_one_file_per_resource(schemas: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    args = ["convert", str(MANIFESTS / "comments.yaml"), str(MANIFESTS / "widgets.yaml"), "-o", str(out), "--layout", "resource", "--verify"]
+    args = [
+        "convert",
+        str(MANIFESTS / "comments.yaml"),
+        str(MANIFESTS / "widgets.yaml"),
+        "-o",
+        str(out),
+        "--layout",
+        "resource",
+        "--verify",
+    ]
     code, err = _cli(args + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0, err
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*.k")) == [
-        "comments/script_config_map.k", "comments/web_deployment.k", "comments/web_service.k",
-        "widgets/checks_need_defaults_widget.k", "widgets/defaults_kept_out_widget.k", "widgets/explicit_widget.k",
-        "widgets/missing_required_widget.k", "widgets/typo_widget.k",
+        "comments/script_config_map.k",
+        "comments/web_deployment.k",
+        "comments/web_service.k",
+        "widgets/checks_need_defaults_widget.k",
+        "widgets/defaults_kept_out_widget.k",
+        "widgets/explicit_widget.k",
+        "widgets/missing_required_widget.k",
+        "widgets/typo_widget.k",
     ]
     assert (out / "comments/web_deployment.k").read_text(encoding="utf-8").startswith("# Copyright")
     assert "verified 8/8 files" in err
@@ -251,10 +306,15 @@ def test_one_file_per_resource(schemas: list[str], tmp_path: Path, capsys: pytes
 
 def test_cli_verify_and_summary(schemas: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
-    code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "--verify"] + [f"--schemas={s}" for s in schemas], capsys)
+    code, err = _cli(
+        ["convert", str(MANIFESTS), "-o", str(out), "--verify"] + [f"--schemas={s}" for s in schemas], capsys
+    )
     assert code == 0, err
     assert "verified 9/9 files: kcl-lib and kcl run give back their manifests" in err
-    assert "22 documents; their resources: 12 typed, 5 plain as their schema rejects or changes them, 3 plain with no schema;" in err
+    assert (
+        "22 documents; their resources: 12 typed, 5 plain as their schema rejects or changes them, 3 plain with no schema;"
+        in err
+    )
     code, err = _cli(["convert", str(MANIFESTS), "-o", str(out), "-q"] + [f"--schemas={s}" for s in schemas], capsys)
     assert code == 0 and err == ""
 
@@ -264,7 +324,9 @@ def test_verify_names_file_document_and_path_of_the_first_difference(schemas: li
     conversion = convert([str(MANIFESTS / "comments.yaml")], out, ConvertOptions(tuple(schemas)), lambda message: None)
     write_tree(out, conversion.files)
     target = out / "comments.k"
-    target.write_text(target.read_text(encoding="utf-8").replace("containerPort = 8080", "containerPort = 8081"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("containerPort = 8080", "containerPort = 8081"), encoding="utf-8"
+    )
     expected = (
         f"{target}: document 1 (from {MANIFESTS / 'comments.yaml'} (document 1)): "
         "spec.template.spec.containers[0].ports[0].containerPort: expected 8080, got 8081"
@@ -317,7 +379,9 @@ def test_duplicate_keys_warn_and_the_last_wins(tmp_path: Path, capsys: pytest.Ca
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, err = _cli(["convert", str(MANIFESTS / "list.yaml"), "-o", str(tmp_path / "out"), "--schemas", str(tmp_path)], capsys)
+    code, err = _cli(
+        ["convert", str(MANIFESTS / "list.yaml"), "-o", str(tmp_path / "out"), "--schemas", str(tmp_path)], capsys
+    )
     assert code == 2 and "no kcl.mod there" in err
     assert not (tmp_path / "out").exists()
 
@@ -337,7 +401,9 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert "examples:" in capsys.readouterr().out
 
 
-def test_rerun_keeps_files_and_refuses_to_replace_an_edited_one(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rerun_keeps_files_and_refuses_to_replace_an_edited_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     args = ["convert", str(MANIFESTS / "anchors.yaml"), "-o", str(out)]
     assert _cli(args, capsys)[0] == 0
@@ -355,9 +421,13 @@ def test_rerun_keeps_files_and_refuses_to_replace_an_edited_one(tmp_path: Path, 
 
 # --- properties ----------------------------------------------------------------------
 
-_TEXT = st.lists(st.sampled_from(list("ab $#{}\"'\\\n\t:-.é😀0192eE+") + ["${", "\r\n", "\u2028", "\x00", "\x7f"]), max_size=12).map("".join)
+_TEXT = st.lists(
+    st.sampled_from(list("ab $#{}\"'\\\n\t:-.é😀0192eE+") + ["${", "\r\n", "\u2028", "\x00", "\x7f"]), max_size=12
+).map("".join)
 _SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
     # kcl prints 1e+16 as `1e16`, which YAML 1.1 reads as a string, floats with only 15
     # significant digits, and some floats past 2**51 off by 0.5 in YAML (3918324873238290.0
     # as 3918324873238289.5): kcl limits, which the final check and --verify report
@@ -365,9 +435,15 @@ _SCALARS = st.one_of(
         lambda f: (f == 0 or 1e-5 <= abs(f) < 1e15) and float(f"{f:.15g}") == f
     ),
     _TEXT,
-    st.sampled_from(["yes", "on", "0123", "1e3", "2024-01-01", "null", "~", "=", "<<", "", " ", "- a", "? x", "@x", "%"]),
+    st.sampled_from(
+        ["yes", "on", "0123", "1e3", "2024-01-01", "null", "~", "=", "<<", "", " ", "- a", "? x", "@x", "%"]
+    ),
 )
-_VALUES = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)), max_leaves=20)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)),
+    max_leaves=20,
+)
 
 
 class _ManifestLoader(yaml.SafeLoader):

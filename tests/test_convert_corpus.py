@@ -114,7 +114,9 @@ def _line_break_failures(out: Path, sources: dict[str, Path]) -> tuple[int, dict
     return len(wanted), failures
 
 
-def test_every_corpus_manifest_converts_and_round_trips(corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_corpus_manifest_converts_and_round_trips(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     started = time.monotonic()
     modules, missing = _schema_modules(corpus, tmp_path / "schemas")
     generated = time.monotonic()

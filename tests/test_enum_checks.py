@@ -73,7 +73,12 @@ def _crd() -> dict:
             "names": {"kind": "Vault", "plural": "vaults"},
             "scope": "Namespaced",
             "versions": [
-                {"name": "v1", "served": True, "storage": True, "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": SPEC}}}}
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": SPEC}}},
+                }
             ],
         },
     }
@@ -81,7 +86,9 @@ def _crd() -> dict:
 
 def _instances() -> list[dict]:
     specs = [{field: value} for field, values in VALUES.items() for value in values] + [{}]
-    return [{"apiVersion": "enums.example/v1", "kind": "Vault", "metadata": {"name": "v"}, "spec": spec} for spec in specs]
+    return [
+        {"apiVersion": "enums.example/v1", "kind": "Vault", "metadata": {"name": "v"}, "spec": spec} for spec in specs
+    ]
 
 
 def _generate(tmp_path: Path) -> tuple[Path, Path, str]:

@@ -76,7 +76,9 @@ def results(corpus: Path, request: pytest.FixtureRequest) -> list[fidelity.FileR
     pytest.importorskip("jsonschema", reason="the structural oracle is the jsonschema package (the `test` extra)")
     pytest.importorskip("cel", reason="the CEL oracle is the common-expression-language package (the `test` extra)")
     measured = fidelity.measure_corpus(corpus, budget=BUDGET, seed=0)
-    _show(request, "\n\n".join([fidelity.table(measured), fidelity.class_table(measured), fidelity.cel_summary(measured)]))
+    _show(
+        request, "\n\n".join([fidelity.table(measured), fidelity.class_table(measured), fidelity.cel_summary(measured)])
+    )
     return measured
 
 
@@ -125,7 +127,9 @@ def test_hand_written_cel_cases(corpus: Path, tmp_path: Path, request: pytest.Fi
         outcomes += fidelity.check_cel_fixture(corpus, fixture, tmp_path / fixture.stem)
     rules = {(o.resource, o.at, o.rule) for o in outcomes}
     projects = {o.resource.split()[0].split("/")[0] for o in outcomes}
-    faults = [f"{o.resource} {o.at} {o.rule[:70]!r} {o.value!r}: {'; '.join(o.problems)}" for o in outcomes if o.problems]
+    faults = [
+        f"{o.resource} {o.at} {o.rule[:70]!r} {o.value!r}: {'; '.join(o.problems)}" for o in outcomes if o.problems
+    ]
     translated = [o for o in outcomes if o.translated]
     wrong = [
         f"{o.resource} {o.at} {o.rule[:70]!r} value {o.value!r}: expected {'pass' if o.expected else 'fail'}, "
@@ -134,7 +138,9 @@ def test_hand_written_cel_cases(corpus: Path, tmp_path: Path, request: pytest.Fi
         if not o.agrees
     ]
     kept = [o for o in outcomes if not o.translated]
-    rejected_by_comment = [f"{o.resource} {o.at} {o.value!r}: {o.kcl_message[:200]}" for o in kept if o.expected and not o.kcl]
+    rejected_by_comment = [
+        f"{o.resource} {o.at} {o.value!r}: {o.kcl_message[:200]}" for o in kept if o.expected and not o.kcl
+    ]
     _show(
         request,
         f"hand-written CEL cases: {len(outcomes)} instances for {len(rules)} rules; translated rules "

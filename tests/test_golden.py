@@ -29,7 +29,9 @@ def _generate(case: str, target: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_golden_output_is_current(case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_output_is_current(
+    case: str, tmp_path: Path, update_golden: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = tmp_path / case
     _generate(case, fresh, monkeypatch)
     golden = ROOT / "generated" / case

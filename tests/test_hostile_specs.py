@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
@@ -35,7 +36,9 @@ FIXED = {"apiVersion", "kind", "metadata", "choice", "matched", "loose", "labels
 BUNDLED_META = "vendor/k8s/"
 """Where CRD modules carry their copy of ObjectMeta (a module of its own)."""
 
-definition_names = names | st.lists(names, min_size=2, max_size=4).map(".".join) | names.map("io.k8s.api.{}.v1.Thing".format)
+definition_names = (
+    names | st.lists(names, min_size=2, max_size=4).map(".".join) | names.map("io.k8s.api.{}.v1.Thing".format)
+)
 gvk_parts = st.tuples(names | st.just(""), names, names)
 
 
@@ -62,7 +65,9 @@ def _regex_literal(text: str) -> str:
     return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
 
 
-def _definition(props: list[str], description: str, enum: list[str], pattern: str, link: str | None, gvk: tuple[str, str, str]) -> dict:
+def _definition(
+    props: list[str], description: str, enum: list[str], pattern: str, link: str | None, gvk: tuple[str, str, str]
+) -> dict:
     """An object with GVK `gvk`: hostile string properties, an enum with a default, a pattern the
     description matches, a hostile pattern on an unset property, a map default, and a `$ref`."""
     node: dict[str, Any] = {
@@ -74,7 +79,11 @@ def _definition(props: list[str], description: str, enum: list[str], pattern: st
             "choice": {"type": "string", "enum": enum, "default": enum[0], "description": description},
             "matched": {"type": "string", "pattern": _regex_literal(description)},
             "loose": {"type": "string", "pattern": pattern},
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}, "default": {n: description for n in props}},
+            "labels": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "default": {n: description for n in props},
+            },
         },
         "x-kubernetes-group-version-kind": [dict(zip(("group", "version", "kind"), gvk))],
     }
@@ -90,13 +99,26 @@ def _api_version(group: str, version: str) -> str:
 def _spec_documents(style: str, definitions: dict[str, dict], split: int) -> list[dict]:
     """One swagger document, or OpenAPI 3 documents with the definitions split between two."""
     if style == "swagger":
-        return [{"swagger": "2.0", "info": {"title": "hostile", "version": "1"}, "paths": {}, "definitions": definitions}]
+        return [
+            {"swagger": "2.0", "info": {"title": "hostile", "version": "1"}, "paths": {}, "definitions": definitions}
+        ]
     items = list(definitions.items())
     parts = [dict(items[:split]), dict(items[split:])] if 0 < split < len(items) else [definitions]
-    return [{"openapi": "3.0.0", "info": {"title": "hostile", "version": "1"}, "paths": {}, "components": {"schemas": p}} for p in parts]
+    return [
+        {"openapi": "3.0.0", "info": {"title": "hostile", "version": "1"}, "paths": {}, "components": {"schemas": p}}
+        for p in parts
+    ]
 
 
-def _check_spec(style: str, entries: list[tuple[str, tuple[str, str, str]]], props: list[str], description: str, enum: list[str], pattern: str, split: int = 1) -> None:
+def _check_spec(
+    style: str,
+    entries: list[tuple[str, tuple[str, str, str]]],
+    props: list[str],
+    description: str,
+    enum: list[str],
+    pattern: str,
+    split: int = 1,
+) -> None:
     """Generate from definitions named and kinded by `entries`, each linking to the one before."""
     props = [p for p in props if p not in FIXED]
     container = "/definitions" if style == "swagger" else "/components/schemas"
@@ -145,20 +167,38 @@ def _check_spec(style: str, entries: list[tuple[str, tuple[str, str, str]]], pro
 )
 @example(  # package names KCL reserves for its system modules
     style="swagger",
-    entries=[("template.Foo", ("", "v1", "Foo")), ("runtime.Bar", ("", "v1", "Bar")), ("collection.v1.Baz", ("c", "v1", "Baz"))],
-    props=[], description="", enum=["a"], pattern="", split=0,
+    entries=[
+        ("template.Foo", ("", "v1", "Foo")),
+        ("runtime.Bar", ("", "v1", "Bar")),
+        ("collection.v1.Baz", ("c", "v1", "Baz")),
+    ],
+    props=[],
+    description="",
+    enum=["a"],
+    pattern="",
+    split=0,
 )
 @example(  # a package path longer than any filesystem allows
     style="openapi3",
     entries=[("a." * 2500 + "Deep", ("", "v1", "Deep")), (("b" * 99 + ".") * 50 + "Wide", ("", "v1", "Wide"))],
-    props=[], description="", enum=["a"], pattern="", split=1,
+    props=[],
+    description="",
+    enum=["a"],
+    pattern="",
+    split=1,
 )
 @example(  # packages that import each other (a.Z -> b.Y -> a.X): KCL rejects cyclic imports
     style="swagger",
     entries=[("a.X", ("", "v1", "X")), ("b.Y", ("", "v1", "Y")), ("a.Z", ("", "v1", "Z"))],
-    props=[], description="", enum=["a\u0301", "\u1160"], pattern="", split=0,
+    props=[],
+    description="",
+    enum=["a\u0301", "\u1160"],
+    pattern="",
+    split=0,
 )
-def test_hostile_openapi_documents(style: str, entries: list, props: list[str], description: str, enum: list[str], pattern: str, split: int) -> None:
+def test_hostile_openapi_documents(
+    style: str, entries: list, props: list[str], description: str, enum: list[str], pattern: str, split: int
+) -> None:
     _check_spec(style, entries, props, description, enum, pattern, split)
 
 
@@ -171,20 +211,49 @@ def test_hostile_openapi_documents(style: str, entries: list, props: list[str], 
     props=st.lists(names, max_size=3, unique=True),
     description=texts,
 )
-@example(groups=["Example.com", "example.com", "EXAMPLE.COM"], versions=["v1", "V1"], kinds=["Foo", "foo"], plural="", props=[], description="")
-@example(groups=["k8s"], versions=["apimachinery", "v1"], kinds=["ObjectMeta"], plural="../", props=["metadata"], description="")
+@example(
+    groups=["Example.com", "example.com", "EXAMPLE.COM"],
+    versions=["v1", "V1"],
+    kinds=["Foo", "foo"],
+    plural="",
+    props=[],
+    description="",
+)
+@example(
+    groups=["k8s"],
+    versions=["apimachinery", "v1"],
+    kinds=["ObjectMeta"],
+    plural="../",
+    props=["metadata"],
+    description="",
+)
 @example(  # a kind defined twice, named with line breaks: the error stays one line
-    groups=["x\n"], versions=["v\x0b1", "v\x0b1"], kinds=["K\u2028ind"], plural="", props=[], description="",
+    groups=["x\n"],
+    versions=["v\x0b1", "v\x0b1"],
+    kinds=["K\u2028ind"],
+    plural="",
+    props=[],
+    description="",
 )
 @example(  # KCL's literal types do not match text it prints escaped (a combining mark)
-    groups=["x"], versions=["v1"], kinds=["Cafe\u0301"], plural="", props=[], description="",
+    groups=["x"],
+    versions=["v1"],
+    kinds=["Cafe\u0301"],
+    plural="",
+    props=[],
+    description="",
 )
-def test_hostile_crd_groups_versions_and_kinds(groups: list[str], versions: list[str], kinds: list[str], plural: str, props: list[str], description: str) -> None:
+def test_hostile_crd_groups_versions_and_kinds(
+    groups: list[str], versions: list[str], kinds: list[str], plural: str, props: list[str], description: str
+) -> None:
     """CRD i has group groups[i] and kind kinds[i] (cycled), each with every version."""
     count = max(len(groups), len(kinds))
     crds = [(groups[i % len(groups)], kinds[i % len(kinds)]) for i in range(count)]
     props = [p for p in props if p != "choice"]
-    documents = [crd(dict.fromkeys(props), description, ["a"], group=g, kind=k, versions=versions, plural=plural) for g, k in crds]
+    documents = [
+        crd(dict.fromkeys(props), description, ["a"], group=g, kind=k, versions=versions, plural=plural)
+        for g, k in crds
+    ]
     gvks = [(g, v, k) for g, k in crds for v in versions]
     with _crd_run(documents) as (source, out, code, lines):
         refusals = _crd_refusals(crds, versions)
@@ -198,7 +267,13 @@ def test_hostile_crd_groups_versions_and_kinds(groups: list[str], versions: list
         assert sorted(resources) == sorted(f"{g}/{v} {k}" for g, v, k in gvks)
         assert len(set(resources.values())) == len(gvks)
         spec = crd_instance(props, description, "a")
-        check_instances(out, [(resources[f"{g}/{v} {k}"], {"apiVersion": f"{g}/{v}", "kind": k, "metadata": {"name": "x"}} | spec) for g, v, k in gvks])
+        check_instances(
+            out,
+            [
+                (resources[f"{g}/{v} {k}"], {"apiVersion": f"{g}/{v}", "kind": k, "metadata": {"name": "x"}} | spec)
+                for g, v, k in gvks
+            ],
+        )
 
 
 def _crd_refusals(crds: list[tuple[str, str]], versions: list[str]) -> list[str]:
@@ -234,7 +309,9 @@ WORDS = ["kind", "spec", "status", "strasse", "kiss", "import", "schema", "type"
 )
 @example(style="crd", packages=["ss", "ß"], kinds=["Kind", "\u212aind", "KIND"], props=["ss", "ß", "SS"])
 @example(style="swagger", packages=["kiss", "KISS"], kinds=["Strasse", "straße", "STRASSE"], props=["k", "K", "\u212a"])
-def test_names_that_differ_only_in_case_stay_apart(style: str, packages: list[str], kinds: list[str], props: list[str]) -> None:
+def test_names_that_differ_only_in_case_stay_apart(
+    style: str, packages: list[str], kinds: list[str], props: list[str]
+) -> None:
     """Every package x kind pair is its own schema: files, schema names and resources all distinct."""
     if style != "crd":
         entries = [(f"io.k8s.api.{p}.v1.{k}", (p, "v1", k)) for p in packages for k in kinds]
@@ -243,7 +320,9 @@ def test_names_that_differ_only_in_case_stay_apart(style: str, packages: list[st
     documents = [crd(dict.fromkeys(props), "", ["a"], group=f"{p}.example", kind=k) for p in packages for k in kinds]
     for document in documents:  # objects, so that each property lifts into a schema of its own
         spec = document["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
-        spec.update({p: {"type": "object", "description": p, "properties": {"value": {"type": "string"}}} for p in props})
+        spec.update(
+            {p: {"type": "object", "description": p, "properties": {"value": {"type": "string"}}} for p in props}
+        )
     with _crd_run(documents) as (source, out, code, lines):
         assert code == 0, lines
         files, resources = _outputs([source], out)

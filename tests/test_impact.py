@@ -11,10 +11,9 @@ import json
 import shutil
 from pathlib import Path
 
+import kcl_lib.api as kcl
 import pytest
 import yaml
-
-import kcl_lib.api as kcl
 
 from openapi_tool.cli import main
 
@@ -27,8 +26,12 @@ autoscaling/v2beta2 (1.26), storage.k8s.io/v1beta1 CSIStorageCapacity (1.27) and
 flowcontrol.apiserver.k8s.io/v1beta2 (1.29) were removed in between."""
 
 K8S_ROOTS = (
-    "apps.v1.Deployment", "core.v1.Service", "autoscaling.v2.HorizontalPodAutoscaler",
-    "autoscaling.v2beta2.HorizontalPodAutoscaler", "batch.v1.CronJob", "flowcontrol.v1beta2.FlowSchema",
+    "apps.v1.Deployment",
+    "core.v1.Service",
+    "autoscaling.v2.HorizontalPodAutoscaler",
+    "autoscaling.v2beta2.HorizontalPodAutoscaler",
+    "batch.v1.CronJob",
+    "flowcontrol.v1beta2.FlowSchema",
     "storage.v1beta1.CSIStorageCapacity",
 )
 
@@ -54,8 +57,9 @@ def _gen(*args: str) -> int:
 def _impact_run(tmp_path: Path, spec_flag: str, new_source: Path, output: Path, *impact: Path) -> tuple[int, dict, str]:
     report_json, report_md = tmp_path / "impact.json", tmp_path / "impact.md"
     flags = [a for path in impact for a in ("--impact", str(path))]
-    status = _gen(spec_flag, new_source, "-o", output, "--check", *flags, "--report-json", report_json,
-                  "--report", report_md)
+    status = _gen(
+        spec_flag, new_source, "-o", output, "--check", *flags, "--report-json", report_json, "--report", report_md
+    )
     data = json.loads(report_json.read_text(encoding="utf-8"))["outputs"][0]
     return status, data, report_md.read_text(encoding="utf-8")
 
@@ -79,10 +83,18 @@ def crd_upgrade(tmp_path_factory: pytest.TempPathFactory) -> dict:
     fresh = tmp_path_factory.mktemp("crd-fresh")
     assert _gen("--crd", CRD / "new", "-o", fresh / "gizmos") == 0
     shutil.copytree(CRD / "kcl", fresh / "app")
-    oracle = {f.name: (_kcl_error(base / "app" / f.name, base / "app"), _kcl_error(f, fresh / "app"))
-              for f in sorted((fresh / "app").glob("*.k"))}
-    return {"status": status, "data": data, "markdown": markdown, "oracle": oracle, "base": base,
-            "unchanged": before == _tree(base / "gizmos")}
+    oracle = {
+        f.name: (_kcl_error(base / "app" / f.name, base / "app"), _kcl_error(f, fresh / "app"))
+        for f in sorted((fresh / "app").glob("*.k"))
+    }
+    return {
+        "status": status,
+        "data": data,
+        "markdown": markdown,
+        "oracle": oracle,
+        "base": base,
+        "unchanged": before == _tree(base / "gizmos"),
+    }
 
 
 def _entries(data: dict) -> dict[str, dict]:
@@ -100,12 +112,15 @@ def test_crd_kcl_breaks_are_exactly_what_kcl_lib_rejects(crd_upgrade: dict) -> N
     assert crd_upgrade["status"] == 2
 
 
-@pytest.mark.parametrize("name, kind, attribute", [
-    ("colour", "attribute removed", "GizmoSpec.colour"),
-    ("legacy", "enum narrowed", "GizmoSpec.mode"),
-    ("ownerless", "optional became required", "GizmoSpec.owner"),
-    ("oversized", "rule added", "GizmoSpec"),
-])
+@pytest.mark.parametrize(
+    "name, kind, attribute",
+    [
+        ("colour", "attribute removed", "GizmoSpec.colour"),
+        ("legacy", "enum narrowed", "GizmoSpec.mode"),
+        ("ownerless", "optional became required", "GizmoSpec.owner"),
+        ("oversized", "rule added", "GizmoSpec"),
+    ],
+)
 def test_crd_each_break_names_its_api_change(crd_upgrade: dict, name: str, kind: str, attribute: str) -> None:
     entries = _entries(crd_upgrade["data"])
     for file in (f"{name}.k", f"{name}.yaml"):
@@ -152,8 +167,12 @@ def test_no_break_exits_1_when_out_of_date(tmp_path: Path) -> None:
 
 
 def _definitions(version: str) -> dict:
-    kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="kubernetes-validate (test extra) ships the schemas")
-    path = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"{version}-local" / "_definitions.json"
+    kubernetes_validate = pytest.importorskip(
+        "kubernetes_validate", reason="kubernetes-validate (test extra) ships the schemas"
+    )
+    path = (
+        Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / f"{version}-local" / "_definitions.json"
+    )
     return json.loads(path.read_text(encoding="utf-8"))["$defs"]
 
 
@@ -190,14 +209,18 @@ def k8s_upgrade(tmp_path_factory: pytest.TempPathFactory) -> dict:
     fresh = tmp_path_factory.mktemp("k8s-fresh")
     assert _gen("--spec", new_spec, "-o", fresh / "k8s") == 0
     shutil.copytree(base / "app", fresh / "app")
-    oracle = {f.name: (_kcl_error(base / "app" / f.name, base / "app"), _kcl_error(f, fresh / "app"))
-              for f in sorted((fresh / "app").glob("*.k"))}
+    oracle = {
+        f.name: (_kcl_error(base / "app" / f.name, base / "app"), _kcl_error(f, fresh / "app"))
+        for f in sorted((fresh / "app").glob("*.k"))
+    }
     return {"status": status, "data": data, "markdown": markdown, "oracle": oracle}
 
 
-REMOVED = {"hpa-v2beta2": "autoscaling/v2beta2 HorizontalPodAutoscaler",
-           "flowschema": "flowcontrol.apiserver.k8s.io/v1beta2 FlowSchema",
-           "capacity": "storage.k8s.io/v1beta1 CSIStorageCapacity"}
+REMOVED = {
+    "hpa-v2beta2": "autoscaling/v2beta2 HorizontalPodAutoscaler",
+    "flowschema": "flowcontrol.apiserver.k8s.io/v1beta2 FlowSchema",
+    "capacity": "storage.k8s.io/v1beta1 CSIStorageCapacity",
+}
 
 
 def test_k8s_kcl_breaks_are_exactly_what_kcl_lib_rejects(k8s_upgrade: dict) -> None:
@@ -216,7 +239,9 @@ def test_k8s_each_break_names_the_removed_api(k8s_upgrade: dict, stem: str) -> N
     entries = _entries(k8s_upgrade["data"])
     for file in (f"{stem}.k", f"{stem}.yaml"):
         failures = entries[file]["failures"]
-        assert [[(c["kind"], c["where"]) for c in f["changes"]] for f in failures] == [[("resource removed", REMOVED[stem])]], file
+        assert [[(c["kind"], c["where"]) for c in f["changes"]] for f in failures] == [
+            [("resource removed", REMOVED[stem])]
+        ], file
 
 
 def test_k8s_manifests(k8s_upgrade: dict) -> None:
@@ -235,18 +260,27 @@ def test_project_file_impact(tmp_path: Path) -> None:
     shutil.copytree(CRD / "old", tmp_path / "crds")
     shutil.copytree(CRD / "kcl", tmp_path / "app")
     project = tmp_path / "openapi-tool.yaml"
-    project.write_text(yaml.safe_dump({"jobs": [{"output": "gizmos", "crd": ["crds"], "impact": ["app"]}]}), encoding="utf-8")
+    project.write_text(
+        yaml.safe_dump({"jobs": [{"output": "gizmos", "crd": ["crds"], "impact": ["app"]}]}), encoding="utf-8"
+    )
     assert main(["regen", "-q", str(project)]) == 0
     shutil.copy(CRD / "new" / "gizmos.yaml", tmp_path / "crds" / "gizmos.yaml")
     report = tmp_path / "r.json"
     assert main(["regen", "-q", "--check", "--report-json", str(report), str(project)]) == 2
     entries = json.loads(report.read_text(encoding="utf-8"))["outputs"][0]["impact"]
-    assert {Path(e["path"]).name for e in entries if e["breaks"]} == {"colour.k", "legacy.k", "ownerless.k", "oversized.k"}
+    assert {Path(e["path"]).name for e in entries if e["breaks"]} == {
+        "colour.k",
+        "legacy.k",
+        "ownerless.k",
+        "oversized.k",
+    }
 
 
 def test_manifest_break_points_at_the_removed_key(crd_upgrade: dict) -> None:
     colour = _entries(crd_upgrade["data"])["colour.yaml"]["failures"][0]
-    assert (CRD / "yaml" / "colour.yaml").read_text(encoding="utf-8").splitlines()[colour["line"] - 1].strip() == "colour: red"
+    assert (CRD / "yaml" / "colour.yaml").read_text(encoding="utf-8").splitlines()[
+        colour["line"] - 1
+    ].strip() == "colour: red"
 
 
 def test_impact_needs_check_and_a_dependency(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -291,4 +325,5 @@ def test_deprecated_crd_version_is_a_warning(crd_upgrade: dict) -> None:
         entry = entries[file]
         assert not entry["breaks"] and not entry["already_failing"]
         assert [(u["attribute"], u["line"], u["reason"]) for u in entry["deprecated"]] == [
-            ("Gizmo", line, "impact.example.com/v1beta1 Gizmo is deprecated; use impact.example.com/v1")], entry
+            ("Gizmo", line, "impact.example.com/v1beta1 Gizmo is deprecated; use impact.example.com/v1")
+        ], entry

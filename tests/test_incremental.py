@@ -15,9 +15,12 @@ from openapi_tool.cli import main
 from .conftest import ROOT
 
 
-def _crd(group: str, kind: str, versions: tuple[str, ...] = ("v1",), field: str = "size", rule: str | None = None) -> str:
+def _crd(
+    group: str, kind: str, versions: tuple[str, ...] = ("v1",), field: str = "size", rule: str | None = None
+) -> str:
     rules = f"\n              x-kubernetes-validations:\n                - rule: {json.dumps(rule)}" if rule else ""
-    blocks = "".join(f"""
+    blocks = "".join(
+        f"""
     - name: {version}
       served: true
       storage: {str(version == versions[0]).lower()}
@@ -32,7 +35,9 @@ def _crd(group: str, kind: str, versions: tuple[str, ...] = ("v1",), field: str 
                 inner:
                   type: object
                   properties:
-                    note: {{type: string, maxLength: 20}}""" for version in versions)
+                    note: {{type: string, maxLength: 20}}"""
+        for version in versions
+    )
     plural = kind.lower() + "s"
     return f"""apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -36,7 +36,8 @@ w = widgets.Widget {
 """
 # LabelSelector is in the generated k8s module's meta/v1 but not in the bundled copy: the
 # program compiles only when its own k8s module took the place of the CRD module's copy.
-K8S_AND_WIDGET = """\
+K8S_AND_WIDGET = (
+    """\
 import k8s.api.apps.v1 as apps
 import k8s.apimachinery.pkg.apis.meta.v1 as metav1
 import widgets.widgets_example_com.v1 as widgets
@@ -46,7 +47,9 @@ d = apps.Deployment {
     spec = {selector = {matchLabels.app = "web"}, template = {metadata.labels.app = "web"}}
 }
 sel = metav1.LabelSelector {matchLabels.app = "web"}
-""" + WIDGET
+"""
+    + WIDGET
+)
 
 
 def _gen(*args: str) -> None:
@@ -71,9 +74,15 @@ def _run(program: Path) -> tuple[dict[str, str], str, str]:
     api = kcl.API()
     external = api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(program))).external_pkgs
     resolved = {p.pkg_name: str(Path(p.pkg_path).resolve()) for p in external}
-    assert len(resolved) == len(external), f"a dependency resolved twice: {[(p.pkg_name, p.pkg_path) for p in external]}"
+    assert len(resolved) == len(external), (
+        f"a dependency resolved twice: {[(p.pkg_name, p.pkg_path) for p in external]}"
+    )
     try:
-        result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(program / "main.k")], work_dir=str(program), external_pkgs=external))
+        result = api.exec_program(
+            kcl.ExecProgramArgs(
+                k_filename_list=[str(program / "main.k")], work_dir=str(program), external_pkgs=external
+            )
+        )
     except Exception as error:  # kcl-lib raises for resolution and type errors
         return resolved, str(error), ""
     return resolved, result.err_message, result.yaml_result
@@ -98,8 +107,11 @@ def test_crd_module_carries_its_k8s_copy_as_a_module_of_its_own(modules: Path) -
 
 
 def test_crd_module_alone_compiles_and_renders_offline(modules: Path, tmp_path: Path) -> None:
-    program = _program(tmp_path / "program", {"widgets": '{ path = "%s" }' % (modules / "widgets")},
-                       "import widgets.widgets_example_com.v1 as widgets\n\n" + WIDGET)
+    program = _program(
+        tmp_path / "program",
+        {"widgets": '{ path = "%s" }' % (modules / "widgets")},
+        "import widgets.widgets_example_com.v1 as widgets\n\n" + WIDGET,
+    )
     resolved, error, output = _run(program)
     assert error == ""
     assert resolved["k8s"] == str((modules / "widgets" / "vendor" / "k8s").resolve())
@@ -127,7 +139,9 @@ def test_a_copy_inside_the_crd_module_root_is_what_kcl_rejects(modules: Path, tm
     shutil.move(old / "vendor" / "k8s" / "apimachinery", old / "k8s" / "apimachinery")
     (old / "kcl.mod").write_text('[package]\nname = "widgets"\nversion = "0.0.1"\n', encoding="utf-8")
     (tmp_path / "k8s").symlink_to(modules / "k8s")
-    program = _program(tmp_path / "program", {"k8s": '{ path = "../k8s" }', "widgets": '{ path = "../widgets" }'}, K8S_AND_WIDGET)
+    program = _program(
+        tmp_path / "program", {"k8s": '{ path = "../k8s" }', "widgets": '{ path = "../widgets" }'}, K8S_AND_WIDGET
+    )
     _, error, _ = _run(program)
     assert "found multiple times" in error
 
@@ -152,7 +166,9 @@ def test_regenerating_an_output_of_the_old_layout_moves_the_copy(tmp_path: Path)
     (out / "vendor" / "k8s" / "kcl.mod").unlink()
     shutil.move(out / "vendor" / "k8s", out / "k8s")
     (out / "vendor").rmdir()
-    lock["files"] = {name.removeprefix("vendor/"): digest for name, digest in lock["files"].items() if name != "vendor/k8s/kcl.mod"}
+    lock["files"] = {
+        name.removeprefix("vendor/"): digest for name, digest in lock["files"].items() if name != "vendor/k8s/kcl.mod"
+    }
     lock["sources"] = {}  # an older run: nothing may be skipped as untouched
     (out / LOCK).write_text(json.dumps(lock), encoding="utf-8")
     (out / "k8s" / "NOTES.md").write_text("mine\n", encoding="utf-8")
@@ -166,11 +182,26 @@ def test_regenerating_an_output_of_the_old_layout_moves_the_copy(tmp_path: Path)
 @pytest.mark.parametrize("with_k8s", [False, True])
 def test_convert_with_a_default_crd_module_runs_back(modules: Path, tmp_path: Path, with_k8s: bool) -> None:
     manifests = tmp_path / "web.yaml"
-    documents = [{"apiVersion": "widgets.example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
-                  "spec": {"type": "Basic", "replicas": 2, "minReplicas": 1, "maxReplicas": 3}}]
+    documents = [
+        {
+            "apiVersion": "widgets.example.com/v1",
+            "kind": "Widget",
+            "metadata": {"name": "w"},
+            "spec": {"type": "Basic", "replicas": 2, "minReplicas": 1, "maxReplicas": 3},
+        }
+    ]
     if with_k8s:
-        documents.append({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-                          "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}}}})
+        documents.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "web"},
+                "spec": {
+                    "selector": {"matchLabels": {"app": "web"}},
+                    "template": {"metadata": {"labels": {"app": "web"}}},
+                },
+            }
+        )
     manifests.write_text(yaml.safe_dump_all(documents), encoding="utf-8")
     schemas = ["--schemas", str(modules / "widgets")] + (["--schemas", str(modules / "k8s")] if with_k8s else [])
     out = tmp_path / "kcl"
@@ -215,7 +246,12 @@ def test_unserved_versions_are_left_out_and_listed(tmp_path: Path, capsys: pytes
     source = tmp_path / "foo.yaml"
     source.write_text(TWO_VERSIONS, encoding="utf-8")
     out, report_json, report_md = tmp_path / "out", tmp_path / "r.json", tmp_path / "r.md"
-    assert main(["gen", "--crd", str(source), "-o", str(out), "--report-json", str(report_json), "--report", str(report_md)]) == 0
+    assert (
+        main(
+            ["gen", "--crd", str(source), "-o", str(out), "--report-json", str(report_json), "--report", str(report_md)]
+        )
+        == 0
+    )
     err = capsys.readouterr().err
     assert (out / "x_io" / "v1" / "foo.k").is_file()
     assert not (out / "x_io" / "v1beta1").exists()
@@ -231,7 +267,10 @@ def test_include_unserved_generates_them(tmp_path: Path, capsys: pytest.CaptureF
     source = tmp_path / "foo.yaml"
     source.write_text(TWO_VERSIONS, encoding="utf-8")
     out, report_json = tmp_path / "out", tmp_path / "r.json"
-    assert main(["gen", "--crd", str(source), "-o", str(out), "--include-unserved", "--report-json", str(report_json)]) == 0
+    assert (
+        main(["gen", "--crd", str(source), "-o", str(out), "--include-unserved", "--report-json", str(report_json)])
+        == 0
+    )
     assert "not served" not in capsys.readouterr().err
     assert (out / "x_io" / "v1beta1" / "foo.k").is_file()
     assert json.loads(report_json.read_text())["outputs"][0]["unserved"] == []
@@ -241,7 +280,9 @@ def test_include_unserved_generates_them(tmp_path: Path, capsys: pytest.CaptureF
 def test_include_unserved_in_a_project_file(tmp_path: Path) -> None:
     (tmp_path / "foo.yaml").write_text(TWO_VERSIONS, encoding="utf-8")
     project = tmp_path / "openapi-tool.yaml"
-    project.write_text("jobs:\n  - output: out\n    crd: [foo.yaml]\n    include_unserved: true\n    module_version: \"2.1.0\"\n")
+    project.write_text(
+        'jobs:\n  - output: out\n    crd: [foo.yaml]\n    include_unserved: true\n    module_version: "2.1.0"\n'
+    )
     assert main(["regen", "-q", str(project)]) == 0
     assert (tmp_path / "out" / "x_io" / "v1beta1" / "foo.k").is_file()
     assert _mod(tmp_path / "out")["package"]["version"] == "2.1.0"
@@ -271,20 +312,28 @@ def _swagger_with_version(tmp_path: Path, version: str) -> str:
 @pytest.mark.parametrize(
     ("info_version", "flag", "expected"),
     [
-        ("v1.31.2", None, "1.31.2"),          # a real info.version
-        ("unversioned", None, "0.0.1"),       # what the Kubernetes swagger files say
-        ("v1", None, "0.0.1"),                # not a module version
+        ("v1.31.2", None, "1.31.2"),  # a real info.version
+        ("unversioned", None, "0.0.1"),  # what the Kubernetes swagger files say
+        ("v1", None, "0.0.1"),  # not a module version
         ("unversioned", "1.31.2", "1.31.2"),  # the flag
         ("v1.31.2", "v2.0.0-rc.1", "2.0.0-rc.1"),  # the flag wins, without its v
     ],
 )
 def test_module_version_from_spec_or_flag(tmp_path: Path, info_version: str, flag: str | None, expected: str) -> None:
     out = tmp_path / "k8s"
-    _gen("--spec", _swagger_with_version(tmp_path, info_version), "-o", str(out), *(["--module-version", flag] if flag else []))
+    _gen(
+        "--spec",
+        _swagger_with_version(tmp_path, info_version),
+        "-o",
+        str(out),
+        *(["--module-version", flag] if flag else []),
+    )
     assert _mod(out)["package"] == {"name": "k8s", "version": expected}
 
 
-def test_module_version_flag_applies_to_crd_modules_and_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_module_version_flag_applies_to_crd_modules_and_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "crds"
     _gen("--crd", WIDGETS, "--module-version", "3.4.5", "-o", str(out))
     assert _mod(out)["package"]["version"] == "3.4.5"

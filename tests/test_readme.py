@@ -20,8 +20,12 @@ def test_readme_kcl_example_runs(tmp_path: Path) -> None:
     assert main(["gen", "-q", "--crd", str(ROOT / "specs/crds/widgets.example.com.yaml"), "-o", str(out)]) == 0
     (out / "main.k").write_text(blocks[0], encoding="utf-8")
     api = kcl.API()
-    external = api.update_dependencies(kcl.UpdateDependenciesArgs(manifest_path=str(out))).external_pkgs  # as `kcl run` does
-    result = api.exec_program(kcl.ExecProgramArgs(k_filename_list=[str(out / "main.k")], work_dir=str(out), external_pkgs=external))
+    external = api.update_dependencies(
+        kcl.UpdateDependenciesArgs(manifest_path=str(out))
+    ).external_pkgs  # as `kcl run` does
+    result = api.exec_program(
+        kcl.ExecProgramArgs(k_filename_list=[str(out / "main.k")], work_dir=str(out), external_pkgs=external)
+    )
     assert result.err_message == ""
     assert "kind: Widget" in result.yaml_result and "name: web" in result.yaml_result
 

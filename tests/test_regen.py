@@ -84,7 +84,10 @@ def test_report_lists_validation_rules_added_and_removed(tmp_path: Path) -> None
     assert text.count(rule) == 1 and text.count(branch) == 1
     changed = tmp_path / "widgets.yaml"
     changed.write_text(
-        text.replace(rule, "self.minReplicas < self.maxReplicas").replace(branch, branch.replace("[exec]", "[exec, path]")), encoding="utf-8"
+        text.replace(rule, "self.minReplicas < self.maxReplicas").replace(
+            branch, branch.replace("[exec]", "[exec, path]")
+        ),
+        encoding="utf-8",
     )
     out, report = tmp_path / "out", tmp_path / "r.json"
     assert main(["gen", "-q", "--crd", str(WIDGETS), "-o", str(out)]) == 0
@@ -109,7 +112,9 @@ def test_a_lock_without_rules_reports_no_rules_added() -> None:
 
 def test_project_file_runs_every_job(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     project = tmp_path / "openapi-tool.yaml"
-    project.write_text(f"jobs:\n  - output: k8s\n    spec: [{MINI}]\n  - output: crds\n    crd: {WIDGETS}\n    k8s_module: k8s\n")
+    project.write_text(
+        f"jobs:\n  - output: k8s\n    spec: [{MINI}]\n  - output: crds\n    crd: {WIDGETS}\n    k8s_module: k8s\n"
+    )
     assert main(["regen", str(project)]) == 0
     assert (tmp_path / "k8s" / "api" / "apps" / "v1" / "deployment.k").is_file()
     assert 'k8s = { path = "../k8s" }' in (tmp_path / "crds" / "kcl.mod").read_text()
@@ -136,9 +141,38 @@ def test_from_cluster_matches_the_same_documents_given_as_files(corpus: Path, tm
         lock = json.loads((live / "openapi-tool.lock").read_text())
         assert lock["server_version"] == "v1.35.0-test"
         only_apps = tmp_path / "apps"
-        assert main(["gen", "-q", "--from-cluster", "--kubeconfig", str(kubeconfig), "--group", "apps", "-o", str(only_apps)]) == 0
+        assert (
+            main(
+                [
+                    "gen",
+                    "-q",
+                    "--from-cluster",
+                    "--kubeconfig",
+                    str(kubeconfig),
+                    "--group",
+                    "apps",
+                    "-o",
+                    str(only_apps),
+                ]
+            )
+            == 0
+        )
     files = tmp_path / "files"
-    assert main(["gen", "-q", "--spec", *[a for f in documents.values() for a in ("--spec", str(f))][1:], "--crd", str(WIDGETS), "-o", str(files)]) == 0
+    assert (
+        main(
+            [
+                "gen",
+                "-q",
+                "--spec",
+                *[a for f in documents.values() for a in ("--spec", str(f))][1:],
+                "--crd",
+                str(WIDGETS),
+                "-o",
+                str(files),
+            ]
+        )
+        == 0
+    )
     assert _tree(live) == _tree(files)
     assert (only_apps / "api" / "apps" / "v1" / "deployment.k").is_file()
     assert not (only_apps / "api" / "batch").exists()
@@ -156,7 +190,9 @@ def test_from_cluster_falls_back_to_openapi_v2(tmp_path: Path) -> None:
     ("token", "ca_ok", "words"),
     [("wrong", True, "answered 401"), ("test-token-123", False, "cannot reach the API server")],
 )
-def test_cluster_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], token: str, ca_ok: bool, words: str) -> None:
+def test_cluster_errors_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], token: str, ca_ok: bool, words: str
+) -> None:
     with api_server(routes_for({}, [], Path(MINI)), tmp_path, token=token, ca_ok=ca_ok) as kubeconfig:
         assert main(["gen", "--from-cluster", "--kubeconfig", str(kubeconfig), "-o", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip()

@@ -22,7 +22,17 @@ def _entry(item: dict) -> tuple:
 def _changes(tmp_path: Path, markdown: Path | None = None) -> list[dict]:
     out, report = tmp_path / "out", tmp_path / "report.json"
     assert main(["gen", "-q", "--crd", str(FIXTURES / "gadgets-old.yaml"), "-o", str(out)]) == 0
-    args = ["gen", "-q", "--crd", str(FIXTURES / "gadgets-new.yaml"), "-o", str(out), "--check", "--report-json", str(report)]
+    args = [
+        "gen",
+        "-q",
+        "--crd",
+        str(FIXTURES / "gadgets-new.yaml"),
+        "-o",
+        str(out),
+        "--check",
+        "--report-json",
+        str(report),
+    ]
     assert main(args + (["--report", str(markdown)] if markdown else [])) == 1  # out of date
     return json.loads(report.read_text(encoding="utf-8"))["outputs"][0]["changes"]["items"]
 
@@ -43,4 +53,6 @@ def test_the_markdown_report_puts_breaking_changes_first(tmp_path: Path) -> None
     harmless = [c["where"] for c in items if not c["breaking"]]
     assert breaking and harmless
     assert all(where in text for where in breaking + harmless)
-    assert max(text.index(w) for w in breaking if w not in harmless) < min(text.index(w) for w in harmless if w not in breaking)
+    assert max(text.index(w) for w in breaking if w not in harmless) < min(
+        text.index(w) for w in harmless if w not in breaking
+    )

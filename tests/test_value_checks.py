@@ -8,8 +8,8 @@ multipleOf with fractions: exact decimal arithmetic decides.
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -55,7 +55,13 @@ CHOICES = {
     "mode": [None, "fast1", "safe", "fastest", "slow"],
     "count": [None, 11, 5, -1],
     "tags": [None, [], ["a"], ["a", "b", "c"]],
-    "address": [None, {}, {"type": "IP", "value": "1.2.3.4"}, {"type": "IP", "value": "x"}, {"type": "Host", "value": "x"}],
+    "address": [
+        None,
+        {},
+        {"type": "IP", "value": "1.2.3.4"},
+        {"type": "IP", "value": "x"},
+        {"type": "Host", "value": "x"},
+    ],
     "target": [None, {}, {"host": "h"}, {"port": 80}, {"port": 8080}, {"host": "h", "port": 80}],
 }
 
@@ -98,7 +104,9 @@ def test_combinators_agree_with_jsonschema(tmp_path: Path) -> None:
     module = fidelity.generate([_crd()], tmp_path / "out")
     assert not module.error, module.error
     skipped = [item["rule"] for item in module.checks.get("not_checked", [])]
-    assert len(skipped) == 1 and skipped[0] == "oneOf {format: ipv4} | {format: ipv6}", skipped  # formats: kept as a comment
+    assert len(skipped) == 1 and skipped[0] == "oneOf {format: ipv4} | {format: ipv6}", (
+        skipped
+    )  # formats: kept as a comment
     source = tmp_path / "filters.json"
     source.write_text(json.dumps(_crd()), encoding="utf-8")
     resource = fidelity.crd_resources(source)[0]
@@ -110,7 +118,9 @@ def test_combinators_agree_with_jsonschema(tmp_path: Path) -> None:
     for instance, verdict in zip(instances, verdicts):
         expected = not oracle.errors(instance)
         if verdict.accepted != expected:
-            wrong.append(f"{instance['spec']}: kcl {'accepts' if verdict.accepted else 'rejects: ' + verdict.message[:160]}")
+            wrong.append(
+                f"{instance['spec']}: kcl {'accepts' if verdict.accepted else 'rejects: ' + verdict.message[:160]}"
+            )
     accepted = sum(v.accepted for v in verdicts)
     assert 0 < accepted < len(instances)
     assert not wrong, f"{len(wrong)} of {len(instances)} verdicts differ from jsonschema:\n" + "\n".join(wrong[:10])
@@ -124,8 +134,15 @@ HALVES = [3, -7, 0]
 def test_fractional_multiple_of_is_exact_up_to_float_rounding(tmp_path: Path) -> None:
     module = fidelity.generate([_crd()], tmp_path / "out")
     runner = fidelity.KclRunner(module.root, module.resources["x.io/v1 Filter"], tmp_path / "run")
-    cases = [("price", v, "0.01") for v in PRICES] + [("step", v, "2.5") for v in STEPS] + [("half", v, "0.5") for v in HALVES]
-    instances = [{"apiVersion": "x.io/v1", "kind": "Filter", "metadata": {"name": "f"}, "spec": {field: value}} for field, value, _ in cases]
+    cases = (
+        [("price", v, "0.01") for v in PRICES]
+        + [("step", v, "2.5") for v in STEPS]
+        + [("half", v, "0.5") for v in HALVES]
+    )
+    instances = [
+        {"apiVersion": "x.io/v1", "kind": "Filter", "metadata": {"name": "f"}, "spec": {field: value}}
+        for field, value, _ in cases
+    ]
     verdicts = runner.verdicts(instances)
     wrong = [
         f"{field}={value}: kcl {'accepts' if verdict.accepted else 'rejects'}"

@@ -72,4 +72,6 @@ def document_markers(text: str) -> list[int]:
     """Lines holding a `---` document start marker."""
     if "---" not in text:
         return []
-    return [n for n, line in enumerate(text.split("\n")) if line.startswith("---") and line[3:4] in ("", " ", "\t", "\r")]
+    return [
+        n for n, line in enumerate(text.split("\n")) if line.startswith("---") and line[3:4] in ("", " ", "\t", "\r")
+    ]

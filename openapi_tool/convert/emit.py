@@ -82,11 +82,13 @@ class _Emitter:
         """A scalar of the tree as KCL: floats stay floats, line breaks stay line breaks."""
         return literal(value, float_text=self.float_text, multiline=True)
 
-    def mapping(self, prefix: str, node: Mapping, indent: int, path: Path, src: int, typing: Typing | None, resource: Path) -> None:
+    def mapping(
+        self, prefix: str, node: Mapping, indent: int, path: Path, src: int, typing: Typing | None, resource: Path
+    ) -> None:
         head = typing.head if typing is not None else None
         owner = self.typings.get(resource)
         omit = typing.omit if typing is not None and head else frozenset()
-        extra = owner.undefined.get(path[len(resource):], []) if owner is not None and owner.head else []
+        extra = owner.undefined.get(path[len(resource) :], []) if owner is not None and owner.head else []
         entries = [e for e in node.entries if not (e.key in omit and isinstance(e.value, Scalar))]
         opening = f"{prefix}{head} {{" if head else prefix + "{"
         if not entries and not extra:
@@ -95,9 +97,19 @@ class _Emitter:
         self.lines.append(Line(indent, opening, src, path=path))
         for entry in entries:
             copy = node.copy or entry.value.copy
-            self.value(f"{attribute_name(entry.key)} = ", entry.value, indent + 1, path + (entry.key,), -1 if copy else entry.line, False, resource)
+            self.value(
+                f"{attribute_name(entry.key)} = ",
+                entry.value,
+                indent + 1,
+                path + (entry.key,),
+                -1 if copy else entry.line,
+                False,
+                resource,
+            )
         for key in extra:
-            self.lines.append(Line(indent + 1, f"{attribute_name(key)} = Undefined # schema default left out", path=path + (key,)))
+            self.lines.append(
+                Line(indent + 1, f"{attribute_name(key)} = Undefined # schema default left out", path=path + (key,))
+            )
         columns = [e.column for e in entries if e.line >= 0]
         self.lines.append(Line(indent, "}", closes=min(columns) if columns else node.column + 1, path=path))
 
@@ -112,12 +124,16 @@ class _Emitter:
                 return
         self.lines.append(Line(indent, prefix + "[", src, path=path))
         for index, child in enumerate(node.items):
-            self.value("", child, indent + 1, path + (index,), -1 if node.copy or child.copy else child.line, True, resource)
+            self.value(
+                "", child, indent + 1, path + (index,), -1 if node.copy or child.copy else child.line, True, resource
+            )
         columns = [i.column for i in node.items if i.line >= 0 and not i.copy]
         self.lines.append(Line(indent, "]", closes=min(columns) if columns else node.column + 1, path=path))
 
     def _inline(self, node: Sequence, src: int) -> bool:
-        if not all(isinstance(i, Scalar) and i.value is not UNDEFINED and not is_multiline(i.value) for i in node.items):
+        if not all(
+            isinstance(i, Scalar) and i.value is not UNDEFINED and not is_multiline(i.value) for i in node.items
+        ):
             return False
         if node.copy or node.line < 0:
             return True

@@ -10,7 +10,7 @@ both views. kubectl, and `--verify`, skip `null` documents.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from openapi_tool.convert.read import parse_values
 from openapi_tool.convert.tree import Mapping, Node, Scalar

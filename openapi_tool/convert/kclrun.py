@@ -63,11 +63,13 @@ class Executor:
 
     def __init__(self, workers: int | None = None) -> None:
         configured = os.environ.get("OPENAPI_TOOL_JOBS", "")
-        self.workers = workers or (int(configured) if configured.isdigit() and int(configured) > 0 else min(4, os.cpu_count() or 1))
+        self.workers = workers or (
+            int(configured) if configured.isdigit() and int(configured) > 0 else min(4, os.cpu_count() or 1)
+        )
         self.runs = 0
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -57,10 +57,17 @@ def import_aliases(packages: dict[str, str], taken: set[str]) -> dict[str, str]:
                 counts[labels[path][level]] = counts.get(labels[path][level], 0) + 1
         for path in sorted(labels):
             candidate = labels[path][level]
-            if path not in aliases and counts[candidate] == 1 and not in_use(candidate, taken, RESERVED_NAMES) and not candidate[0].isdigit():
+            if (
+                path not in aliases
+                and counts[candidate] == 1
+                and not in_use(candidate, taken, RESERVED_NAMES)
+                and not candidate[0].isdigit()
+            ):
                 aliases[path] = candidate
                 taken.add(candidate.casefold())
     for path in sorted(labels):
         if path not in aliases:
-            aliases[path] = _unique(labels[path][1] if not labels[path][1][0].isdigit() else "p" + labels[path][1], taken)
+            aliases[path] = _unique(
+                labels[path][1] if not labels[path][1][0].isdigit() else "p" + labels[path][1], taken
+            )
     return aliases

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable
+from typing import Any
 
 from openapi_tool.convert.catalog import Catalog, load_catalog
 from openapi_tool.convert.compare import first_difference
@@ -141,7 +142,9 @@ def _warn_unknown(units: list[Unit], catalog: Catalog, warn: Callable[[str], Non
 
 def _final_check(units: list[Unit], runner: Runner, progress: Callable[[int, int, str], None]) -> list[str]:
     """Run every document not already proven by `decide` as it will be written."""
-    todo = [u for u in units if not (len(u.resources) == 1 and u.resources[0].path == () and u.resources[0].typing.head)]
+    todo = [
+        u for u in units if not (len(u.resources) == 1 and u.resources[0].path == () and u.resources[0].typing.head)
+    ]
     if not todo:
         return []
     probes = [final_probe(unit, index) for index, unit in enumerate(todo)]
@@ -187,7 +190,9 @@ def _comment_block(source: SourceFile, index: int) -> Block | None:
     return Block([Line(0, c.text) for c in comments]) if comments else None
 
 
-def _layout(source: SourceFile, units: list[Unit], layout: str, taken: set[str], guarded: set[int]) -> list[tuple[KclFile, list[Expected]]]:
+def _layout(
+    source: SourceFile, units: list[Unit], layout: str, taken: set[str], guarded: set[int]
+) -> list[tuple[KclFile, list[Expected]]]:
     by_index = {u.document.index: u for u in units}
     if layout == "file":
         imports: dict[str, str] = {}

@@ -11,8 +11,9 @@ The compiler decides, in rounds over all resources at once:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from openapi_tool.convert.catalog import Catalog, SchemaRef
 from openapi_tool.convert.compare import Difference, differences
@@ -129,13 +130,17 @@ def _settle(unit: Unit, resource: Resource, outcome: ProbeOutcome) -> bool:
     ref = resource.ref
     if not outcome.ok:
         where = f"{format_path(resource.path + outcome.path)}: " if outcome.path is not None else ""
-        added = ", ".join(format_path(resource.path + p + (k,)) for p, keys in resource.typing.undefined.items() for k in keys)
+        added = ", ".join(
+            format_path(resource.path + p + (k,)) for p, keys in resource.typing.undefined.items() for k in keys
+        )
         if not added:
             _plain(resource, f"{ref} rejects it: {where}{outcome.error}")
         elif "required" in outcome.error:
             _plain(resource, f"{ref} would add {added} (defaults of required attributes): {where}{outcome.error}")
         else:
-            _plain(resource, f"{ref} would add {added} (schema defaults), and its checks need them: {where}{outcome.error}")
+            _plain(
+                resource, f"{ref} would add {added} (schema defaults), and its checks need them: {where}{outcome.error}"
+            )
         return False
     node = at(unit.root, resource.path)
     assert node is not None

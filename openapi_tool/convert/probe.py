@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import Any, Callable
+from typing import Any
 
 from openapi_tool.convert.emit import Line
 from openapi_tool.convert.kclrun import SEPARATOR, Executor, Program, Result
@@ -77,7 +78,7 @@ class Runner:
     def runs(self) -> int:
         return self.executor.runs
 
-    def __enter__(self) -> "Runner":
+    def __enter__(self) -> Runner:
         self._dir = FsPath(tempfile.mkdtemp(prefix="openapi-tool-convert-"))
         (self._dir / "kcl.mod").write_text(self.kcl_mod, encoding="utf-8")
         self._external = external_packages(self._dir)
@@ -89,7 +90,9 @@ class Runner:
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
 
-    def evaluate(self, probes: list[Probe], progress: Callable[[int], None] = lambda n: None) -> dict[Any, ProbeOutcome]:
+    def evaluate(
+        self, probes: list[Probe], progress: Callable[[int], None] = lambda n: None
+    ) -> dict[Any, ProbeOutcome]:
         """The rendered value, or the error and where, of every probe."""
         groups: dict[tuple[str, ...], list[Probe]] = {}
         for probe in probes:
@@ -140,7 +143,9 @@ class Runner:
         if not result.error:
             values = self.parse(result.yaml)
             if len(values) != len(batch):
-                return {p.key: ProbeOutcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch}, []
+                return {
+                    p.key: ProbeOutcome(error=f"kcl rendered {len(values)} documents for {len(batch)}") for p in batch
+                }, []
             texts: list[str | None] = result.yaml.split(SEPARATOR)
             if len(texts) != len(batch):
                 texts = [None] * len(batch)

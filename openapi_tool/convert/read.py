@@ -95,7 +95,9 @@ def parse_values(text: str, name: str = "<kcl output>", final_break: bool = True
     it (as `kcl run` does), else the text is read exactly as given."""
     if final_break and not text.endswith("\n"):
         text += "\n"
-    return [to_data(d.root) if d.root is not None else None for d in _parse_yaml(name, "", text, comments=False).documents]
+    return [
+        to_data(d.root) if d.root is not None else None for d in _parse_yaml(name, "", text, comments=False).documents
+    ]
 
 
 def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> SourceFile:
@@ -107,7 +109,11 @@ def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> Sourc
         while loader.check_node():
             node = loader.get_node()
             starts.append(node.start_mark.line)
-            empty = isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null" and node.value in ("", "~", "null", "Null", "NULL")
+            empty = (
+                isinstance(node, yaml.ScalarNode)
+                and node.tag == "tag:yaml.org,2002:null"
+                and node.value in ("", "~", "null", "Null", "NULL")
+            )
             roots.append(None if empty and loader.construct_object(node) is None else builder.build(node))
     except yaml.YAMLError as error:
         raise yaml_error(name, error) from None
@@ -126,7 +132,9 @@ def _parse_yaml(name: str, stem: str, text: str, comments: bool = True) -> Sourc
     return source
 
 
-def _assign_comments(documents: list[ManifestDocument], starts: list[int], comments: list[Comment], markers: list[int]) -> None:
+def _assign_comments(
+    documents: list[ManifestDocument], starts: list[int], comments: list[Comment], markers: list[int]
+) -> None:
     """Each comment goes to the document whose region holds it; a region starts at its `---`."""
     if not documents or not comments:
         return
@@ -224,7 +232,14 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self._error(key_node, "a mapping key must be a scalar")
             if id(key_node) not in self.seen:
-                self.spans.append(Span(key_node.start_mark.line, key_node.start_mark.column, key_node.end_mark.line, key_node.end_mark.column))
+                self.spans.append(
+                    Span(
+                        key_node.start_mark.line,
+                        key_node.start_mark.column,
+                        key_node.end_mark.line,
+                        key_node.end_mark.column,
+                    )
+                )
             key = self._key(key_node)
             if key in explicit:
                 earlier = explicit[key]

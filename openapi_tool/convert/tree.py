@@ -26,7 +26,7 @@ class Scalar:
 @dataclass(eq=False)
 class Entry:
     key: str
-    value: "Node"
+    value: Node
     line: int = -1
     column: int = 0
 
@@ -39,7 +39,7 @@ class Mapping:
     end_line: int = -1
     copy: bool = False
 
-    def get(self, key: str) -> "Node | None":
+    def get(self, key: str) -> Node | None:
         for entry in self.entries:
             if entry.key == key:
                 return entry.value
@@ -48,15 +48,15 @@ class Mapping:
 
 @dataclass(eq=False)
 class Sequence:
-    items: list["Node"] = field(default_factory=list)
+    items: list[Node] = field(default_factory=list)
     line: int = -1
     column: int = 0
     end_line: int = -1
     copy: bool = False
 
 
-Node = Union[Scalar, Mapping, Sequence]
-Path = tuple[Union[str, int], ...]
+Node = Union[Scalar, Mapping, Sequence]  # noqa: UP007  (a runtime alias)
+Path = tuple[str | int, ...]
 
 
 def to_data(node: Node) -> Any:
@@ -65,7 +65,11 @@ def to_data(node: Node) -> Any:
         return node.value
     if isinstance(node, Sequence):
         return [to_data(item) for item in node.items]
-    return {e.key: to_data(e.value) for e in node.entries if not (isinstance(e.value, Scalar) and e.value.value is UNDEFINED)}
+    return {
+        e.key: to_data(e.value)
+        for e in node.entries
+        if not (isinstance(e.value, Scalar) and e.value.value is UNDEFINED)
+    }
 
 
 def from_data(value: Any) -> Node:

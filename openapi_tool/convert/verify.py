@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.ending import GUARD

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ast
 import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
 
 from lark import Token, Tree
 from lark.exceptions import LarkError
@@ -155,8 +155,15 @@ class Translator:
         op_node, right_node = children
         left = self._visit(op_node.children[0])
         right = self._visit(right_node)
-        op = {"relation_lt": "<", "relation_le": "<=", "relation_gt": ">", "relation_ge": ">=",
-              "relation_eq": "==", "relation_ne": "!=", "relation_in": "in"}[op_node.data]
+        op = {
+            "relation_lt": "<",
+            "relation_le": "<=",
+            "relation_gt": ">",
+            "relation_ge": ">=",
+            "relation_eq": "==",
+            "relation_ne": "!=",
+            "relation_in": "in",
+        }[op_node.data]
         if op in ("<", "<=", ">", ">="):
             _comparable(left, right)
         if op == "in" and value_kind(right.type) not in ("list", "map", "any"):
@@ -247,7 +254,9 @@ class Translator:
         inits = node.children[0].children if node.children and node.children[0] is not None else []
         pairs = [(self._visit(inits[i]), self._visit(inits[i + 1])) for i in range(0, len(inits), 2)]
         defined = _both(*(v.defined for pair in pairs for v in pair))
-        return Value("{" + ", ".join(f"{k.expr}: {v.expr}" for k, v in pairs) + "}", MapType(AnyType()), defined=defined)
+        return Value(
+            "{" + ", ".join(f"{k.expr}: {v.expr}" for k, v in pairs) + "}", MapType(AnyType()), defined=defined
+        )
 
     def _rule_member_dot(self, node: Tree) -> Value:
         target = self._visit(node.children[0])
@@ -298,10 +307,22 @@ class Translator:
             return self._matches(target, args[0])
         values = [self._visit(a) for a in args]
         defined = _both(target.defined, *(v.defined for v in values))
-        if method == "substring" and value_kind(target.type) == "str" and 1 <= len(values) <= 2 and all(value_kind(v.type) == "int" for v in values):
+        if (
+            method == "substring"
+            and value_kind(target.type) == "str"
+            and 1 <= len(values) <= 2
+            and all(value_kind(v.type) == "int" for v in values)
+        ):
             bounds = ":".join(v.expr for v in values)
-            return Value(f"{target.expr}[{bounds}:{':' if len(values) == 1 else ''}]", Primitive("str"), defined=defined)  # kcl fmt form
-        if method == "split" and value_kind(target.type) == "str" and len(values) == 1 and value_kind(values[0].type) == "str":
+            return Value(
+                f"{target.expr}[{bounds}:{':' if len(values) == 1 else ''}]", Primitive("str"), defined=defined
+            )  # kcl fmt form
+        if (
+            method == "split"
+            and value_kind(target.type) == "str"
+            and len(values) == 1
+            and value_kind(values[0].type) == "str"
+        ):
             return Value(f"{target.expr}.split({values[0].expr})", ListType(Primitive("str")), defined=defined)
         if method in _STRING_METHODS and value_kind(target.type) == "str":
             kcl_method, arity = _STRING_METHODS[method]
@@ -310,7 +331,9 @@ class Translator:
             if method == "contains":
                 return Value(f"({values[0].expr} in {target.expr})", Primitive("bool"), defined=defined)
             result_type = Primitive("bool") if method in ("startsWith", "endsWith") else Primitive("str")
-            return Value(f"{target.expr}.{kcl_method}({', '.join(v.expr for v in values)})", result_type, defined=defined)
+            return Value(
+                f"{target.expr}.{kcl_method}({', '.join(v.expr for v in values)})", result_type, defined=defined
+            )
         raise Untranslatable(f"method `{method}` has no KCL equivalent here")
 
     # --- pieces ----------------------------------------------------------------------
@@ -350,7 +373,10 @@ class Translator:
             absent = "[Undefined]" if selected.nullable else "[None, Undefined]"
             present, missing = f"({selected.expr} not in {absent})", f"({selected.expr} in {absent})"
         elif isinstance(target.type, MapType) or value_kind(target.type) == "any":
-            present, missing = f"({string_literal(name)} in {target.expr})", f"({string_literal(name)} not in {target.expr})"
+            present, missing = (
+                f"({string_literal(name)} in {target.expr})",
+                f"({string_literal(name)} not in {target.expr})",
+            )
         else:
             raise Untranslatable("has() on a value that is not an object")
         return _decided(_both(reached, present), _both(reached, missing), defined=reached)
@@ -371,7 +397,11 @@ class Translator:
         if not self.pattern_ok(pattern):
             raise Untranslatable("the KCL regex engine does not accept this pattern")
         self.uses_regex = True
-        return Value(f"{self.regex_alias}.search({target.expr}, {string_literal(pattern)})", Primitive("bool"), defined=target.defined)
+        return Value(
+            f"{self.regex_alias}.search({target.expr}, {string_literal(pattern)})",
+            Primitive("bool"),
+            defined=target.defined,
+        )
 
     def _duration(self, value: Value, node: Tree) -> Value:
         """A Go duration string as float seconds: computed now for constants, else in KCL."""
@@ -386,7 +416,7 @@ class Translator:
         self.uses_regex = True
         units = "{" + ", ".join(f"{string_literal(u)}: {number(f)}" for u, f in _DURATION_UNITS.items()) + "}"
         terms = f"[float(_d[0]) * {units}[_d[1]] for _d in {self.regex_alias}.findall({value.expr}, {string_literal(_DURATION_TERM)})]"
-        return Value(f"((-1 if {value.expr}.startswith(\"-\") else 1) * sum({terms}))", _DURATION, defined=value.defined)
+        return Value(f'((-1 if {value.expr}.startswith("-") else 1) * sum({terms}))', _DURATION, defined=value.defined)
 
     def _macro(self, target_node: Tree, method: str, args: list) -> Value:
         target = self._visit(target_node)
@@ -430,7 +460,9 @@ class Translator:
             return Value(f"[{kcl_var} for {loop} if {bodies[0].expr}]", ListType(item_type), defined=defined)
         if len(bodies) == 1:
             return Value(f"[{bodies[0].expr} for {loop}]", ListType(bodies[0].type or AnyType()), defined=defined)
-        return Value(f"[{bodies[1].expr} for {loop} if {bodies[0].expr}]", ListType(bodies[1].type or AnyType()), defined=defined)
+        return Value(
+            f"[{bodies[1].expr} for {loop} if {bodies[0].expr}]", ListType(bodies[1].type or AnyType()), defined=defined
+        )
 
     def _builtin(self, name: str) -> None:
         if name in self.names:
@@ -503,7 +535,11 @@ def _present(expr: str, prop: Property, reached: str) -> Value:
     return Value(expr, prop.type, defined=_both(reached, f"({expr} not in {absent})"), nullable=prop.nullable)
 
 
-_CONVERSIONS = {"int": ("int", Primitive("int")), "string": ("str", Primitive("str")), "double": ("float", Primitive("float"))}
+_CONVERSIONS = {
+    "int": ("int", Primitive("int")),
+    "string": ("str", Primitive("str")),
+    "double": ("float", Primitive("float")),
+}
 _STRING_METHODS = {
     "startsWith": ("startswith", 1),
     "endsWith": ("endswith", 1),
@@ -542,7 +578,9 @@ def _parse(rule: str) -> Tree:
     try:
         return _PARSER.parse(rule)
     except (LarkError, Exception) as error:  # celpy wraps lark errors in its own type
-        raise Untranslatable(f"the rule does not parse as CEL: {str(error).splitlines()[0] if str(error) else ''}") from None
+        raise Untranslatable(
+            f"the rule does not parse as CEL: {str(error).splitlines()[0] if str(error) else ''}"
+        ) from None
 
 
 def _common_type(a: Type | None, b: Type | None) -> Type | None:
@@ -621,7 +659,17 @@ def _descend(node: Tree) -> Tree:
     return node
 
 
-_WRAPPERS = {"expr", "conditionalor", "conditionaland", "relation", "addition", "multiplication", "unary", "member", "primary"}
+_WRAPPERS = {
+    "expr",
+    "conditionalor",
+    "conditionaland",
+    "relation",
+    "addition",
+    "multiplication",
+    "unary",
+    "member",
+    "primary",
+}
 
 
 def _single_member(node: Tree) -> Tree | None:

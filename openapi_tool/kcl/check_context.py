@@ -8,8 +8,9 @@ through `Context.value_conditions` rather than by importing `checks.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Mapping
+from typing import TYPE_CHECKING
 
 from openapi_tool.model import Constraints, Schema, Type
 

@@ -11,7 +11,8 @@ report and kept as a comment in the check block.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from openapi_tool.kcl.check_context import Checks, Context, PatternFilter, skip
 from openapi_tool.kcl.combinators import Subject, combinator_conditions
@@ -32,6 +33,7 @@ from openapi_tool.model import (
     UnionType,
 )
 
+
 def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: str, pattern_ok: PatternFilter) -> Checks:
     """Checks for the CEL rules of `schema` and every property constraint."""
     result = Checks()
@@ -44,7 +46,9 @@ def schema_checks(schema: Schema, schemas: Mapping[str, Schema], regex_alias: st
             result.lines.append(f"{condition}, {string_literal(message)}")
             result.translated += 1
     if schema.constraints.combinators:
-        for condition, message in combinator_conditions(schema.constraints.combinators, Subject(None, Ref(schema.key), schema), context, f"{schema.source}", result):
+        for condition, message in combinator_conditions(
+            schema.constraints.combinators, Subject(None, Ref(schema.key), schema), context, f"{schema.source}", result
+        ):
             result.lines.append(f"{condition}, {string_literal(message)}")
             result.translated += 1
     for prop in schema.properties:
@@ -63,14 +67,23 @@ def _property_count(schema: Schema, result: Checks) -> None:
     if None in refs or schema.preserve_unknown or schema.additional is not None or not refs:
         for keyword, value in (("minProperties", c.min_properties), ("maxProperties", c.max_properties)):
             if value is not None:
-                skip(result, f"{schema.source}", f"{keyword} {value}", "the object may hold keys a KCL check cannot count")
+                skip(
+                    result,
+                    f"{schema.source}",
+                    f"{keyword} {value}",
+                    "the object may hold keys a KCL check cannot count",
+                )
         return
     present = f"[_a for _a in [{', '.join(refs)}] if _a not in [None, Undefined]]"  # type: ignore[arg-type]
     if c.max_properties is not None:
-        result.lines.append(f"{present}[{c.max_properties}::] == [], {string_literal(f'at most {c.max_properties} of these may be set')}")
+        result.lines.append(
+            f"{present}[{c.max_properties}::] == [], {string_literal(f'at most {c.max_properties} of these may be set')}"
+        )
         result.translated += 1
     if c.min_properties:
-        result.lines.append(f"{present}[{c.min_properties - 1}::] != [], {string_literal(f'at least {c.min_properties} of these must be set')}")
+        result.lines.append(
+            f"{present}[{c.min_properties - 1}::] != [], {string_literal(f'at least {c.min_properties} of these must be set')}"
+        )
         result.translated += 1
 
 
@@ -99,7 +112,9 @@ def _property_checks(prop: Property, context: Context, result: Checks) -> None:
             skip(result, where, message, "the attribute name cannot be referenced in a KCL check")
         return
     for condition, message in conditions:
-        result.lines.append(f"{condition} if {ref} not in [None, Undefined], {string_literal(f'{prop.name}: {message}')}")
+        result.lines.append(
+            f"{condition} if {ref} not in [None, Undefined], {string_literal(f'{prop.name}: {message}')}"
+        )
         result.translated += 1
 
 
@@ -126,14 +141,20 @@ def value_conditions(
     if numbers:
         kind = "float" if "float" in numbers else "int"
         view = expr if isinstance(type_, (Primitive, AnyType)) else f"({expr} as {kind})"
-        out += _guarded(expr, kinds, _NUMBERS, _numeric(view, c, kind, context.names, where, result), context, where, result)
+        out += _guarded(
+            expr, kinds, _NUMBERS, _numeric(view, c, kind, context.names, where, result), context, where, result
+        )
     if "str" in kinds:
         view = expr if isinstance(type_, (Primitive, AnyType)) else f"({expr} as str)"
         out += _guarded(expr, kinds, _STRINGS, _string(view, c, context, where, result), context, where, result)
     if "list" in kinds:
-        out += _not_in_union(type_, _guarded(expr, kinds, _LISTS, _list(expr, c, context.names), context, where, result), where, result)
+        out += _not_in_union(
+            type_, _guarded(expr, kinds, _LISTS, _list(expr, c, context.names), context, where, result), where, result
+        )
     if "dict" in kinds:
-        out += _not_in_union(type_, _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result), where, result)
+        out += _not_in_union(
+            type_, _guarded(expr, kinds, _MAPS, _map_size(expr, c), context, where, result), where, result
+        )
     out += _membership(expr, type_, kinds, c, where, result)
     if c.combinators:
         schema = context.schemas.get(type_.key) if isinstance(type_, Ref) else None
@@ -148,22 +169,39 @@ def value_conditions(
             containers.append((f"None not in {expr}", "items must not be null"))
         if isinstance(alternative, ListType):
             item = f"_v{depth}"
-            for condition, message in value_conditions(item, alternative.items, alternative.item_constraints, depth + 1, context, where, result):
+            for condition, message in value_conditions(
+                item, alternative.items, alternative.item_constraints, depth + 1, context, where, result
+            ):
                 containers.append((f"all {item} in {expr} {{{item} == None or {condition}}}", f"each item {message}"))
         if isinstance(alternative, MapType):
             key, value = f"_k{depth}", f"_v{depth}"
-            for condition, message in value_conditions(value, alternative.values, alternative.value_constraints, depth + 1, context, where, result):
-                containers.append((f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}"))
+            for condition, message in value_conditions(
+                value, alternative.values, alternative.value_constraints, depth + 1, context, where, result
+            ):
+                containers.append(
+                    (f"all {key}, {value} in {expr} {{{value} == None or {condition}}}", f"each value {message}")
+                )
     out += _not_in_union(type_, containers, where, result)
     return out
 
 
-_STRINGS, _NUMBERS, _LISTS, _MAPS = frozenset({"str"}), frozenset({"int", "float"}), frozenset({"list"}), frozenset({"dict"})
+_STRINGS, _NUMBERS, _LISTS, _MAPS = (
+    frozenset({"str"}),
+    frozenset({"int", "float"}),
+    frozenset({"list"}),
+    frozenset({"dict"}),
+)
 _TYPEOF_TESTS = {_STRINGS: '!= "str"', _NUMBERS: 'not in ["int", "float"]', _LISTS: '!= "list"', _MAPS: '!= "dict"'}
 
 
 def _guarded(
-    expr: str, kinds: frozenset[str], applies_to: frozenset[str], conditions: list[tuple[str, str]], context: Context, where: str, result: Checks
+    expr: str,
+    kinds: frozenset[str],
+    applies_to: frozenset[str],
+    conditions: list[tuple[str, str]],
+    context: Context,
+    where: str,
+    result: Checks,
 ) -> list[tuple[str, str]]:
     """`conditions` on the values of kinds `applies_to`: as they are when the type holds no
     other kind, else behind a `typeof` test (other kinds pass, as in JSON Schema)."""
@@ -187,7 +225,9 @@ def _not_in_union(type_: Type, conditions: list[tuple[str, str]], where: str, re
     return []
 
 
-def _membership(expr: str, type_: Type, kinds: frozenset[str], c: Constraints, where: str, result: Checks) -> list[tuple[str, str]]:
+def _membership(
+    expr: str, type_: Type, kinds: frozenset[str], c: Constraints, where: str, result: Checks
+) -> list[tuple[str, str]]:
     """enum and const; and the values of a literal type that KCL cannot spell as one."""
     out = []
     if "schema" in kinds:
@@ -218,12 +258,15 @@ def members(type_: Type) -> tuple[Type, ...]:
 def _implied(type_: Type, enum: tuple[Any, ...]) -> bool:
     """Whether the type holds only values of the enum (a literal type made from it)."""
     return all(
-        isinstance(m, LiteralType) and all(any(isinstance(v, bool) == isinstance(e, bool) and v == e for e in enum) for v in m.values)
+        isinstance(m, LiteralType)
+        and all(any(isinstance(v, bool) == isinstance(e, bool) and v == e for e in enum) for v in m.values)
         for m in members(type_)
     )
 
 
-def _numeric(expr: str, c: Constraints, kind: str, names: frozenset[str], where: str, result: Checks) -> list[tuple[str, str]]:
+def _numeric(
+    expr: str, c: Constraints, kind: str, names: frozenset[str], where: str, result: Checks
+) -> list[tuple[str, str]]:
     out = []
     if c.minimum is not None:
         op = ">" if c.exclusive_minimum else ">="
@@ -236,7 +279,9 @@ def _numeric(expr: str, c: Constraints, kind: str, names: frozenset[str], where:
         if kind == "int" and float(c.multiple_of).is_integer():
             out.append((f"{expr} % {number(c.multiple_of)} == 0", message))
         elif {"round", "abs"} & names:
-            skip(result, where, f"multipleOf {number(c.multiple_of)}", "an attribute hides the builtins the check needs")
+            skip(
+                result, where, f"multipleOf {number(c.multiple_of)}", "an attribute hides the builtins the check needs"
+            )
         else:
             out.append((_fractional_multiple(expr, c.multiple_of), message))
     return out
@@ -287,7 +332,11 @@ def _map_size(expr: str, c: Constraints) -> list[tuple[str, str]]:
     if c.max_properties == 0:
         out.append((f"[_p for _p in {expr}] == []", "must be empty: the schema declares no fields"))
     elif c.max_properties is not None:
-        out.append((f"[_p for _p in {expr}][{c.max_properties}::] == []", f"must have at most {c.max_properties} entries"))
+        out.append(
+            (f"[_p for _p in {expr}][{c.max_properties}::] == []", f"must have at most {c.max_properties} entries")
+        )
     if c.min_properties:
-        out.append((f"[_p for _p in {expr}][{c.min_properties - 1}::] != []", f"must have at least {c.min_properties} entries"))
+        out.append(
+            (f"[_p for _p in {expr}][{c.min_properties - 1}::] != []", f"must have at least {c.min_properties} entries")
+        )
     return out

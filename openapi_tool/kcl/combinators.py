@@ -64,7 +64,9 @@ def combinator_conditions(
     return out
 
 
-def _combinator(combinator: Combinator, subject: Subject, context: Context, where: str, result: Checks, depth: int) -> str:
+def _combinator(
+    combinator: Combinator, subject: Subject, context: Context, where: str, result: Checks, depth: int
+) -> str:
     branches = [_condition(b, subject, context, where, result, depth + 1) for b in combinator.branches]
     if combinator.keyword == "not":
         return f"(not {branches[0]})"
@@ -86,7 +88,9 @@ def _condition(condition: Condition, subject: Subject, context: Context, where: 
     for name, sub in condition.properties:
         expr, type_ = subject.attribute(name)
         if expr:
-            parts.append(f"(({expr} {_ABSENT}) or {_condition(sub, _value(expr, type_, context), context, where, result, depth)})")
+            parts.append(
+                f"(({expr} {_ABSENT}) or {_condition(sub, _value(expr, type_, context), context, where, result, depth)})"
+            )
     if condition.constraints is not None:
         parts += _constraints(condition.constraints, subject, context, where, result, depth)
     if len(parts) > 1:
@@ -99,7 +103,9 @@ def _value(expr: str, type_: Type | None, context: Context) -> Subject:
     return Subject(expr, type_, schema)
 
 
-def _constraints(c: Constraints, subject: Subject, context: Context, where: str, result: Checks, depth: int) -> list[str]:
+def _constraints(
+    c: Constraints, subject: Subject, context: Context, where: str, result: Checks, depth: int
+) -> list[str]:
     parts = [_combinator(k, subject, context, where, result, depth) for k in c.combinators]
     plain = replace(c, enum=None, const=None, combinators=())
     if plain.is_empty() and c.enum is None and c.const is None:

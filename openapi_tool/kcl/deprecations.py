@@ -22,7 +22,7 @@ def field_decorator(doc: str) -> str | None:
     marker = next((m for m in _MARKERS if text.startswith(m)), None)
     if marker is None:
         return None
-    reason = " ".join(text[len(marker):].split())
+    reason = " ".join(text[len(marker) :].split())
     first = re.match(r"(.+?[.!?])(\s|$)", reason)
     reason = (first.group(1) if first else reason)[:_REASON_LENGTH] or "deprecated"
     return f"@deprecated(reason={string_literal(reason)}, strict=False)"

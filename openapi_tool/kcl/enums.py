@@ -10,9 +10,10 @@ stays a constraint, and its check is written to compile on the literal type.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from openapi_tool.kcl.types import runtime_kinds
 from openapi_tool.kcl.values import literal
@@ -29,7 +30,11 @@ from openapi_tool.model import (
     UnionType,
 )
 
-_STR, _NUMBER, _ALL = frozenset({"str"}), frozenset({"int", "float"}), frozenset({"str", "int", "float", "bool", "list", "dict"})
+_STR, _NUMBER, _ALL = (
+    frozenset({"str"}),
+    frozenset({"int", "float"}),
+    frozenset({"str", "int", "float", "bool", "list", "dict"}),
+)
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,9 @@ def narrow(type_: Type, constraints: Constraints) -> Narrowed:
     lost = tuple((v, keyword) for (_, v), keyword in dropped.items())
     if not members:  # nothing is left: the base types, and a check that no value passes
         bases = tuple(dict.fromkeys(Primitive(next(iter(runtime_kinds(m)))) for m in literals))
-        return Narrowed(bases[0] if len(bases) == 1 else UnionType(bases), replace(constraints, enum=()), dropped_inside + lost)
+        return Narrowed(
+            bases[0] if len(bases) == 1 else UnionType(bases), replace(constraints, enum=()), dropped_inside + lost
+        )
     return Narrowed(members[0] if len(members) == 1 else UnionType(tuple(members)), constraints, dropped_inside + lost)
 
 
@@ -142,25 +149,51 @@ def _rules(c: Constraints) -> list[_Rule]:
         rules.append(_Rule(f"pattern {c.pattern}", _STR, _searcher(c.pattern), lambda k: replace(k, pattern=None)))
     if c.minimum is not None:
         low, strict = c.minimum, c.exclusive_minimum
-        rules.append(_Rule(f"minimum {literal(low)}", _NUMBER, lambda v: v > low if strict else v >= low,
-                           lambda k: replace(k, minimum=None, exclusive_minimum=False)))
+        rules.append(
+            _Rule(
+                f"minimum {literal(low)}",
+                _NUMBER,
+                lambda v: v > low if strict else v >= low,
+                lambda k: replace(k, minimum=None, exclusive_minimum=False),
+            )
+        )
     if c.maximum is not None:
         high, strict_max = c.maximum, c.exclusive_maximum
-        rules.append(_Rule(f"maximum {literal(high)}", _NUMBER, lambda v: v < high if strict_max else v <= high,
-                           lambda k: replace(k, maximum=None, exclusive_maximum=False)))
+        rules.append(
+            _Rule(
+                f"maximum {literal(high)}",
+                _NUMBER,
+                lambda v: v < high if strict_max else v <= high,
+                lambda k: replace(k, maximum=None, exclusive_maximum=False),
+            )
+        )
     if c.multiple_of is not None and c.multiple_of > 0:
         factor = Decimal(repr(c.multiple_of))
-        rules.append(_Rule(f"multipleOf {literal(c.multiple_of)}", _NUMBER, lambda v: Decimal(repr(v)) % factor == 0,
-                           lambda k: replace(k, multiple_of=None)))
+        rules.append(
+            _Rule(
+                f"multipleOf {literal(c.multiple_of)}",
+                _NUMBER,
+                lambda v: Decimal(repr(v)) % factor == 0,
+                lambda k: replace(k, multiple_of=None),
+            )
+        )
     if c.enum is not None:
         allowed = c.enum
         rules.append(_Rule("enum", _ALL, lambda v: any(_same(v, a) for a in allowed), lambda k: replace(k, enum=None)))
     if c.const is not None:
         const = c.const
-        rules.append(_Rule(f"const {literal(const)}", _ALL, lambda v: _same(v, const), lambda k: replace(k, const=None)))
+        rules.append(
+            _Rule(f"const {literal(const)}", _ALL, lambda v: _same(v, const), lambda k: replace(k, const=None))
+        )
     for combinator in c.combinators:
-        rules.append(_Rule(combinator.keyword, _ALL, _combinator_test(combinator),
-                           lambda k, gone=combinator: replace(k, combinators=tuple(x for x in k.combinators if x is not gone))))
+        rules.append(
+            _Rule(
+                combinator.keyword,
+                _ALL,
+                _combinator_test(combinator),
+                lambda k, gone=combinator: replace(k, combinators=tuple(x for x in k.combinators if x is not gone)),
+            )
+        )
     return rules
 
 

@@ -46,7 +46,11 @@ def _cycle_homes(model: Model) -> dict[Package, Package]:
         targets = {package_of[k] for t in types for k in referenced_keys(t)}
         imports.setdefault(schema.package, set()).update(targets - {schema.package})
     reach = {package: _reachable(package, imports) for package in imports}
-    return {package: min({package} | {q for q in found if package in reach[q]}) for package, found in reach.items() if package in found}
+    return {
+        package: min({package} | {q for q in found if package in reach[q]})
+        for package, found in reach.items()
+        if package in found
+    }
 
 
 def _reachable(start: Package, imports: dict[Package, set[Package]]) -> set[Package]:

@@ -100,7 +100,7 @@ def file_stem(name: str) -> str:
     return stem + "_schema" if stem.endswith("_test") else stem
 
 
-_PLAIN_STRING = re.compile(r'[ !#%-\[\]-~]*\Z')
+_PLAIN_STRING = re.compile(r"[ !#%-\[\]-~]*\Z")
 """Printable ASCII without `"`, `\\` and `$`: written between quotes as it is."""
 
 

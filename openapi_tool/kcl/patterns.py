@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from openapi_tool.kcl.names import string_literal
 from openapi_tool.model import Constraints, ListType, MapType, Model, Schema, Type
@@ -41,7 +41,7 @@ class PatternChecker:
             main = Path(work) / "main.k"
             while pending:
                 lines = ["import regex as _regex"]
-                lines += [f"_p{i} = _regex.search(\"\", {string_literal(p)})" for i, p in enumerate(pending)]
+                lines += [f'_p{i} = _regex.search("", {string_literal(p)})' for i, p in enumerate(pending)]
                 main.write_text("\n".join(lines) + "\n", encoding="utf-8")
                 error = _run(api, kcl, main)
                 if not error:

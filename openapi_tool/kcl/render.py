@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import jinja2
 
@@ -15,15 +15,16 @@ from openapi_tool.kcl.deprecations import field_decorator, schema_decorator
 from openapi_tool.kcl.docs import attribute_doc, docstring
 from openapi_tool.kcl.enums import narrow_model
 from openapi_tool.kcl.layout import Placement, place_schemas
+from openapi_tool.kcl.names import RESERVED_NAMES, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.options import EXTERNAL_PACKAGE, VENDOR_DIR, Options, is_bundled
 from openapi_tool.kcl.patterns import PatternChecker, all_patterns, schema_constraints
-from openapi_tool.kcl.names import RESERVED_NAMES, attribute_name, declarable, identifier, string_literal
 from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
 from openapi_tool.naming import claim
 from openapi_tool.resources import bundled_meta_version, data_dir
 from openapi_tool.versions import DEFAULT_MODULE_VERSION
+
 
 @dataclass(frozen=True)
 class RenderedModule:
@@ -36,7 +37,7 @@ class RenderedModule:
     checks: int = 0
     skipped: tuple[Skipped, ...] = ()
     cel_rules: int = 0
-    by_source: dict[str, "SourceShare"] = field(default_factory=dict)
+    by_source: dict[str, SourceShare] = field(default_factory=dict)
     """Each source file's share of the module (what incremental regeneration keeps or replaces)."""
 
 
@@ -140,7 +141,9 @@ def render_module(
         share.dirs.add("/".join(directory))
         if schema.gvk is not None:
             resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
-        view, schema_checks_ = _file_view(schema, placement, placements, package_names[placement.package], schemas, patterns, warn)
+        view, schema_checks_ = _file_view(
+            schema, placement, placements, package_names[placement.package], schemas, patterns, warn
+        )
         checks += schema_checks_.translated
         skipped += schema_checks_.skipped
         share.written += schema_checks_.translated
@@ -157,7 +160,9 @@ def render_module(
         version=string_literal(options.module_version or DEFAULT_MODULE_VERSION),
         k8s_path=string_literal(k8s_path) if k8s_path else None,
     )
-    return RenderedModule(dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules, by_source)
+    return RenderedModule(
+        dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules, by_source
+    )
 
 
 def _file_view(
@@ -197,7 +202,9 @@ def _file_view(
     attributes, docs = [], []
     undeclarable = [p.name for p in schema.properties if not declarable(p.name)]
     if undeclarable:
-        warn(f"{schema.source}: KCL cannot declare attributes named {undeclarable!r}; {schema.name} accepts any extra keys instead")
+        warn(
+            f"{schema.source}: KCL cannot declare attributes named {undeclarable!r}; {schema.name} accepts any extra keys instead"
+        )
     for prop in (p for p in schema.properties if declarable(p.name)):
         kcl_type = type_expr(prop.type, ref_name)
         default = _default(prop, schemas, schema, warn)
@@ -228,8 +235,11 @@ def _single_literals_checked(schema: Schema) -> Schema:
     for prop in schema.properties:
         if isinstance(prop.type, LiteralType) and len(prop.type.values) == 1 and not prop.has_default:
             value = prop.type.values[0]
-            prop = replace(prop, type=Primitive("bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"),
-                           constraints=replace(prop.constraints, enum=prop.type.values))
+            prop = replace(
+                prop,
+                type=Primitive("bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"),
+                constraints=replace(prop.constraints, enum=prop.type.values),
+            )
         properties.append(prop)
     return replace(schema, properties=tuple(properties))
 

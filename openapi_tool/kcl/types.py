@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from openapi_tool.kcl.values import literal
 from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Type, UnionType
 
 
-def type_expr(type_: Type, ref_name: Callable[[str], str], literal_text: Callable[[LiteralType], str] | None = None) -> str:
+def type_expr(
+    type_: Type, ref_name: Callable[[str], str], literal_text: Callable[[LiteralType], str] | None = None
+) -> str:
     """`[str]`, `{str:int | str}`, `"TCP" | "UDP"`, `metav1.ObjectMeta`...
 
     `ref_name` names a referenced schema by its key; `literal_text` writes a literal type

@@ -8,8 +8,9 @@ as `\"\"\"` strings."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from openapi_tool.kcl.names import string_literal
 from openapi_tool.model import AnyType, ListType, LiteralType, MapType, Primitive, Ref, Schema, Type, UnionType
@@ -18,7 +19,9 @@ UNDEFINED = object()
 """A value written as KCL's `Undefined` (the converter adds it to keep a schema default out)."""
 
 
-def literal(value: Any, indent: int = 0, *, float_text: Callable[[float], str] | None = None, multiline: bool = False) -> str:
+def literal(
+    value: Any, indent: int = 0, *, float_text: Callable[[float], str] | None = None, multiline: bool = False
+) -> str:
     """A KCL expression in `kcl fmt` form that evaluates to the JSON value.
 
     `indent` is the indentation of the line the literal starts on: `kcl fmt` breaks a
@@ -44,10 +47,14 @@ def literal(value: Any, indent: int = 0, *, float_text: Callable[[float], str] |
         return "[" + ", ".join(literal(v, indent, **options) for v in value) + "]"
     if isinstance(value, dict):
         if len(value) == 1 and isinstance(next(iter(value.values())), dict):
-            (key, inner), = value.items()
+            ((key, inner),) = value.items()
             pad = " " * (indent + 4)
             return f"{{\n{pad}{string_literal(str(key))}: {literal(inner, indent + 4, **options)}\n{' ' * indent}}}"
-        return "{" + ", ".join(f"{string_literal(str(k))}: {literal(v, indent, **options)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{string_literal(str(k))}: {literal(v, indent, **options)}" for k, v in value.items())
+            + "}"
+        )
     raise ValueError(f"no KCL literal for {type(value).__name__}")
 
 
@@ -127,7 +134,9 @@ def fits(value: Any, type_: Type, schemas: Mapping[str, Schema]) -> bool:
     if isinstance(type_, ListType):
         return isinstance(value, list) and all(fits(v, type_.items, schemas) for v in value)
     if isinstance(type_, MapType):
-        return isinstance(value, dict) and all(isinstance(k, str) and fits(v, type_.values, schemas) for k, v in value.items())
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and fits(v, type_.values, schemas) for k, v in value.items()
+        )
     if isinstance(type_, UnionType):
         return any(fits(value, m, schemas) for m in type_.members)
     if isinstance(type_, Ref):

@@ -53,10 +53,19 @@ def _schema_changes(old: dict[str, Any], new: dict[str, Any], compare_rules: boo
     out: list[Change] = _rule_changes(name, old.get("rules", []), new.get("rules", [])) if compare_rules else []
     old_props, new_props = old["properties"], new["properties"]
     for attr in sorted(old_props.keys() - new_props.keys()):
-        out.append(Change(not new.get("open", False), "attribute removed", f"{name}.{attr}", f"was {old_props[attr]['type']}"))
+        out.append(
+            Change(not new.get("open", False), "attribute removed", f"{name}.{attr}", f"was {old_props[attr]['type']}")
+        )
     for attr in sorted(new_props.keys() - old_props.keys()):
         required = new_props[attr]["required"]
-        out.append(Change(required, "attribute added", f"{name}.{attr}", f"{'required' if required else 'optional'} {new_props[attr]['type']}"))
+        out.append(
+            Change(
+                required,
+                "attribute added",
+                f"{name}.{attr}",
+                f"{'required' if required else 'optional'} {new_props[attr]['type']}",
+            )
+        )
     for attr in sorted(old_props.keys() & new_props.keys()):
         out += _attribute_changes(f"{name}.{attr}", old_props[attr], new_props[attr])
         if compare_rules:
@@ -70,14 +79,28 @@ def _attribute_changes(where: str, old: dict[str, Any], new: dict[str, Any]) -> 
         widened = set(old["type"].split(" | ")) < set(new["type"].split(" | "))
         out.append(Change(not widened, "type changed", where, f"{old['type']} -> {new['type']}"))
     if old["required"] != new["required"]:
-        out.append(Change(new["required"], "optional became required" if new["required"] else "required became optional", where, ""))
+        out.append(
+            Change(
+                new["required"],
+                "optional became required" if new["required"] else "required became optional",
+                where,
+                "",
+            )
+        )
     old_enum, new_enum = old.get("enum"), new.get("enum")
     if old_enum != new_enum:
         if new_enum is None:
             out.append(Change(False, "enum removed", where, "any value of the type is accepted"))
         elif old_enum is None or not set(map(repr, new_enum)) >= set(map(repr, old_enum)):
             removed = [v for v in (old_enum or []) if v not in new_enum]
-            out.append(Change(True, "enum narrowed", where, f"no longer accepts {removed}" if removed else f"now one of {new_enum}"))
+            out.append(
+                Change(
+                    True,
+                    "enum narrowed",
+                    where,
+                    f"no longer accepts {removed}" if removed else f"now one of {new_enum}",
+                )
+            )
         else:
             added = [v for v in new_enum if v not in old_enum]
             out.append(Change(False, "enum widened", where, f"also accepts {added}"))

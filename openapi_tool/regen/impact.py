@@ -14,9 +14,10 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -41,7 +42,7 @@ class Side:
     """The module and its own dependencies (vendor/k8s, a --k8s-module), for `exec_program`."""
     scratch: Path
     """Where programs typing manifests are written."""
-    strict: "Side | None" = None
+    strict: Side | None = None
     """The same module with its `@deprecated` decorators strict: a use of a deprecated field
     fails there, naming the field and the reason (None when nothing is deprecated)."""
 
@@ -134,12 +135,17 @@ def _deprecated_use(path: str, line: int | None, error: str) -> dict[str, Any] |
     found = _DEPRECATED_USE.search(_message(error))
     if found is None:
         return None
-    return {"file": path, "line": _location(error, path) or line, "attribute": found.group("attribute"),
-            "reason": found.group("reason").strip(" ;")}
+    return {
+        "file": path,
+        "line": _location(error, path) or line,
+        "attribute": found.group("attribute"),
+        "reason": found.group("reason").strip(" ;"),
+    }
 
 
-def _assess_path(path: Path, current: Side, upgraded: Side, changes: list[Change],
-                 warn: Callable[[str], None]) -> list[FileImpact]:
+def _assess_path(
+    path: Path, current: Side, upgraded: Side, changes: list[Change], warn: Callable[[str], None]
+) -> list[FileImpact]:
     if not path.exists():
         raise UsageError(f"--impact {path}: no such file or directory")
     files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
@@ -179,7 +185,9 @@ def _redirect(external: tuple[tuple[str, str], ...], current: Side, upgraded: Si
     return tuple(out)
 
 
-def _assess_kcl(root: Path, files: list[Path], current: Side, upgraded: Side, changes: list[Change]) -> list[FileImpact]:
+def _assess_kcl(
+    root: Path, files: list[Path], current: Side, upgraded: Side, changes: list[Change]
+) -> list[FileImpact]:
     from openapi_tool.convert.kclrun import Executor, Program
     from openapi_tool.kcl_compile import external_packages
 
@@ -193,8 +201,13 @@ def _assess_kcl(root: Path, files: list[Path], current: Side, upgraded: Side, ch
         results = executor.run_all(before + after)
         strict = upgraded.strict
         passing = [f for i, f in enumerate(files) if not results[len(files) + i].error] if strict else []
-        warnings = executor.run_all([Program(str(root), (), _redirect(external, current, strict), (str(f.resolve()),))
-                                     for f in passing]) if strict else []
+        warnings = (
+            executor.run_all(
+                [Program(str(root), (), _redirect(external, current, strict), (str(f.resolve()),)) for f in passing]
+            )
+            if strict
+            else []
+        )
     uses = {f: _deprecated_use(str(f), None, r.error) for f, r in zip(passing, warnings)}
     out = []
     for index, file in enumerate(files):
@@ -210,8 +223,9 @@ def _assess_kcl(root: Path, files: list[Path], current: Side, upgraded: Side, ch
     return out
 
 
-def _assess_manifest(file: Path, current: Side, upgraded: Side, changes: list[Change],
-                     warn: Callable[[str], None]) -> FileImpact:
+def _assess_manifest(
+    file: Path, current: Side, upgraded: Side, changes: list[Change], warn: Callable[[str], None]
+) -> FileImpact:
     from openapi_tool.convert.kclrun import Executor
 
     known = current.resources.keys() | upgraded.resources.keys()
@@ -323,8 +337,9 @@ def _type_documents(documents: list[dict[str, Any]], side: Side, executor: Any) 
     return [run([data]) for data in documents]
 
 
-def _judge(path: str, old_error: str, new_error: str, source: str, current: Side, upgraded: Side,
-           changes: list[Change]) -> FileImpact:
+def _judge(
+    path: str, old_error: str, new_error: str, source: str, current: Side, upgraded: Side, changes: list[Change]
+) -> FileImpact:
     impact = FileImpact(path)
     if old_error:
         impact.already_failing = True
@@ -340,8 +355,16 @@ def _failure(path: str, line: int | None, error: str) -> dict[str, Any]:
     return {"file": path, "line": found if found is not None else line, "message": _message(error)}
 
 
-def _explained(path: str, line: int | None, error: str, source: str, document: Any, current: Side, upgraded: Side,
-               changes: list[Change]) -> dict[str, Any]:
+def _explained(
+    path: str,
+    line: int | None,
+    error: str,
+    source: str,
+    document: Any,
+    current: Side,
+    upgraded: Side,
+    changes: list[Change],
+) -> dict[str, Any]:
     failure = _failure(path, line, error)
     found = explain(error, source, document, current.resources, changes, [current.root, upgraded.root])
     failure["changes"] = [c.to_data() for c in found]
@@ -435,7 +458,7 @@ def _removed_values(change: Change) -> list[Any]:
     if not change.detail.startswith(prefix):
         return []
     try:
-        values = ast.literal_eval(change.detail[len(prefix):])
+        values = ast.literal_eval(change.detail[len(prefix) :])
     except (ValueError, SyntaxError):
         return []
     return list(values) if isinstance(values, list) else []
@@ -457,8 +480,14 @@ def _uses_value(attribute: str, values: list[Any], source: str, document: Any) -
     return any(re.search(rf"\b{re.escape(attribute)}\s*[:=]\s*{re.escape(json.dumps(v))}", source) for v in values)
 
 
-def explain(error: str, source: str, document: Any, old_resources: dict[str, str], changes: list[Change],
-            module_roots: list[Path]) -> list[Change]:
+def explain(
+    error: str,
+    source: str,
+    document: Any,
+    old_resources: dict[str, str],
+    changes: list[Change],
+    module_roots: list[Path],
+) -> list[Change]:
     """The breaking changes that explain the compiler's `error` on the user's file:
     - resource removed: the error names its apiVersion and kind (a manifest) or its package,
       and the file names the kind (KCL);
@@ -514,8 +543,10 @@ def impact_lines(entries: list[dict[str, Any]]) -> list[str]:
         for use in entry.get("deprecated", []):
             lines.append(f"warning: {_where(use)} uses {use['attribute']}, deprecated: {use['reason']}")
     failing = sum(1 for e in entries if e["already_failing"])
-    lines.append(f"impact: {sum(1 for e in entries if e['breaks'])} of {len(entries)} files break with this upgrade"
-                 + (f"; {failing} failed already against the current module" if failing else ""))
+    lines.append(
+        f"impact: {sum(1 for e in entries if e['breaks'])} of {len(entries)} files break with this upgrade"
+        + (f"; {failing} failed already against the current module" if failing else "")
+    )
     return lines
 
 
@@ -524,8 +555,10 @@ def impact_markdown(entries: list[dict[str, Any]]) -> list[str]:
 
     broken = [e for e in entries if e["breaks"]]
     lines = ["### Impact on your files", ""]
-    lines.append(f"{len(broken)} of {len(entries)} files break with this upgrade"
-                 + (":" if broken else "; none of them passes now and fails after it."))
+    lines.append(
+        f"{len(broken)} of {len(entries)} files break with this upgrade"
+        + (":" if broken else "; none of them passes now and fails after it.")
+    )
     lines.append("")
     if broken:
         rows = [[f"`{_where(f)}`", f["message"], _reasons(f)] for e in broken for f in e["failures"]]
@@ -533,7 +566,9 @@ def impact_markdown(entries: list[dict[str, Any]]) -> list[str]:
     uses = [use for e in entries for use in e.get("deprecated", [])]
     if uses:
         lines += ["Uses of fields the new API marks deprecated (they still work):", ""]
-        lines += table(["file", "field", "reason"], [[f"`{_where(u)}`", f"`{u['attribute']}`", u["reason"]] for u in uses])
+        lines += table(
+            ["file", "field", "reason"], [[f"`{_where(u)}`", f"`{u['attribute']}`", u["reason"]] for u in uses]
+        )
     failing = [e for e in entries if e["already_failing"]]
     if failing:
         lines += ["Already failing against the current module (not caused by this upgrade):", ""]

@@ -16,9 +16,10 @@ since, no `parts` in the lock) means a full run instead.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
 from openapi_tool.output import digest, read_lock
@@ -43,17 +44,22 @@ def partial_plan(
     sources: dict[str, str],
     fingerprint: dict[str, Any],
     output: Path,
-    options: "Options",
+    options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None],
-) -> "Plan | None":
+) -> Plan | None:
     """The plan a full run over `sources` (path -> digest, in command-line order) would
     make, built from the changed files alone; None when a full run is needed instead."""
     old = read_lock(output)
     old_parts = old.get("parts")
     old_sources = old.get("sources")
-    if (not isinstance(old_parts, dict) or not isinstance(old_sources, dict) or set(old_parts) != set(old_sources)
-            or len(sources) < 2 or any(old.get(k) != fingerprint[k] for k in ("tool", "templates", "options"))):
+    if (
+        not isinstance(old_parts, dict)
+        or not isinstance(old_sources, dict)
+        or set(old_parts) != set(old_sources)
+        or len(sources) < 2
+        or any(old.get(k) != fingerprint[k] for k in ("tool", "templates", "options"))
+    ):
         return None
     if not isinstance(old.get("files"), dict) or not all(map(_well_formed, old_parts.values())):
         return None
@@ -84,8 +90,12 @@ def partial_plan(
 
 def _well_formed(part: Any) -> bool:
     """A share as plan() records it (a lock edited by hand means a full run)."""
-    return (isinstance(part, dict) and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts"))
-            and len(part["counts"]) == len(_COUNTS) and all(isinstance(n, int) for n in part["counts"]))
+    return (
+        isinstance(part, dict)
+        and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts"))
+        and len(part["counts"]) == len(_COUNTS)
+        and all(isinstance(n, int) for n in part["counts"])
+    )
 
 
 def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> set[str]:
@@ -112,7 +122,7 @@ def _intact_text(path: Path, expected: Any) -> str | None:
     return data.decode("utf-8") if digest(data) == expected else None
 
 
-def _render(paths: list[str], options: "Options", warn, progress) -> "Plan | None":
+def _render(paths: list[str], options: Options, warn, progress) -> Plan | None:
     from openapi_tool.generate import plan
     from openapi_tool.inputs import read_sources
 
@@ -124,15 +134,21 @@ def _render(paths: list[str], options: "Options", warn, progress) -> "Plan | Non
         return None
 
 
-def _single_part(plan_: "Plan", todo: set[str]) -> dict[str, Any]:
+def _single_part(plan_: Plan, todo: set[str]) -> dict[str, Any]:
     """`parts` for a render of one file (plan() records parts only for several)."""
     from openapi_tool.generate import parts
 
     return parts(plan_.module, {p: "" for p in todo})
 
 
-def _merged(plan_: "Plan", new_parts: dict[str, Any], kept_parts: dict[str, Any], old: dict[str, Any],
-            output: Path, sources: dict[str, str]) -> "Plan | None":
+def _merged(
+    plan_: Plan,
+    new_parts: dict[str, Any],
+    kept_parts: dict[str, Any],
+    old: dict[str, Any],
+    output: Path,
+    sources: dict[str, str],
+) -> Plan | None:
     """The partial plan with the kept files' share of the previous output added back."""
     kept_dirs = {d for part in kept_parts.values() for d in part["dirs"]}
     kept_apis = {a for part in kept_parts.values() for a in part["apis"]}
@@ -156,11 +172,21 @@ def _merged(plan_: "Plan", new_parts: dict[str, Any], kept_parts: dict[str, Any]
         if key.split(":", 1)[0] in kept_apis:
             surface[key] = entry
     module = plan_.module
-    counts = [len(plan_.model.schemas), module.checks, len(module.skipped), module.cel_rules,
-              sum(1 for s in module.skipped if s.cel)]
+    counts = [
+        len(plan_.model.schemas),
+        module.checks,
+        len(module.skipped),
+        module.cel_rules,
+        sum(1 for s in module.skipped if s.cel),
+    ]
     for part in kept_parts.values():
         counts = [a + b for a, b in zip(counts, part["counts"])]
-    lock = {**plan_.lock, "sources": dict(sorted(sources.items())), "resources": dict(sorted(resources.items())),
-            "surface": surface, "parts": dict(sorted({**kept_parts, **new_parts}.items()))}
+    lock = {
+        **plan_.lock,
+        "sources": dict(sorted(sources.items())),
+        "resources": dict(sorted(resources.items())),
+        "surface": surface,
+        "parts": dict(sorted({**kept_parts, **new_parts}.items())),
+    }
     merged = replace(module, files=dict(sorted(files.items())), resources=lock["resources"])
     return replace(plan_, module=merged, lock=lock, counts=dict(zip(_COUNTS, counts)))

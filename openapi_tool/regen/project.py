@@ -1,19 +1,19 @@
 """The project file (`openapi-tool.yaml`): several sources and their outputs, run by `regen`.
 
-    jobs:
-      - output: k8s                      # paths are relative to the project file
-        spec: [https://raw.githubusercontent.com/.../swagger.json]
-      - output: crds
-        crd: [crds/]
-        k8s_module: k8s
-        include_unserved: false          # CRD versions with `served: false` (default: left out)
-        module_version: "2.1.0"          # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
-      - output: cluster
-        cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
-      - output: gateway
-        crd: [gateway-api/]              # standard/ and experimental/ define the same kinds
-        exclude: [experimental]          # as `gen --exclude`; or prefer: first|last
-        impact: [apps/kcl, apps/manifests]   # regen --check: which of these the upgrade breaks
+jobs:
+  - output: k8s                      # paths are relative to the project file
+    spec: [https://raw.githubusercontent.com/.../swagger.json]
+  - output: crds
+    crd: [crds/]
+    k8s_module: k8s
+    include_unserved: false          # CRD versions with `served: false` (default: left out)
+    module_version: "2.1.0"          # kcl.mod version (default: the cluster's, a spec's, else 0.0.1)
+  - output: cluster
+    cluster: {kubeconfig: ~/.kube/config, context: prod, groups: [apps, cert-manager.io]}
+  - output: gateway
+    crd: [gateway-api/]              # standard/ and experimental/ define the same kinds
+    exclude: [experimental]          # as `gen --exclude`; or prefer: first|last
+    impact: [apps/kcl, apps/manifests]   # regen --check: which of these the upgrade breaks
 """
 
 from __future__ import annotations
@@ -28,8 +28,18 @@ from openapi_tool.sources.cluster import ClusterSource
 from openapi_tool.sources.crd import PREFER_RULES
 
 _JOB_KEYS = {
-    "output", "crd", "spec", "cluster", "name", "templates", "k8s_module", "module_version", "include_unserved",
-    "exclude", "prefer", "impact",
+    "output",
+    "crd",
+    "spec",
+    "cluster",
+    "name",
+    "templates",
+    "k8s_module",
+    "module_version",
+    "include_unserved",
+    "exclude",
+    "prefer",
+    "impact",
 }
 
 
@@ -59,7 +69,9 @@ def _paths(base: Path, value: Any, where: str, file: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
         raise InputError(file, where, "expected a path or a list of paths")
-    return tuple(v if v.startswith(("http://", "https://")) or v == "-" else str(base / Path(v).expanduser()) for v in items)
+    return tuple(
+        v if v.startswith(("http://", "https://")) or v == "-" else str(base / Path(v).expanduser()) for v in items
+    )
 
 
 def _globs(value: Any, where: str, file: str) -> tuple[str, ...]:
@@ -95,7 +107,7 @@ def _module_version(value: Any, where: str, file: str) -> str | None:
     """A version as written (YAML reads `1.31` as a number, so numbers are refused)."""
     if value is None or isinstance(value, str):
         return value
-    raise InputError(file, where, "`module_version` must be a string such as \"1.31.2\" (quote it)")
+    raise InputError(file, where, '`module_version` must be a string such as "1.31.2" (quote it)')
 
 
 def _flag(value: Any, where: str, file: str) -> bool:
@@ -118,7 +130,9 @@ def load_project(path: str) -> list[Job]:
             raise InputError(path, where, "each job needs an `output` directory")
         unknown = set(item) - _JOB_KEYS
         if unknown:
-            raise InputError(path, f"{where}/{sorted(unknown)[0]}", f"unknown key (expected one of {', '.join(sorted(_JOB_KEYS))})")
+            raise InputError(
+                path, f"{where}/{sorted(unknown)[0]}", f"unknown key (expected one of {', '.join(sorted(_JOB_KEYS))})"
+            )
         if not any(k in item for k in ("crd", "spec", "cluster")):
             raise InputError(path, where, "a job needs at least one source: crd, spec or cluster")
         jobs.append(

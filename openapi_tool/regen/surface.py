@@ -7,7 +7,16 @@ from typing import Any
 from openapi_tool.kcl.types import type_expr
 from openapi_tool.model import Constraints, LiteralType, Model, Type
 
-_BOUNDS = ("minimum", "maximum", "min_length", "max_length", "min_items", "max_items", "min_properties", "max_properties")
+_BOUNDS = (
+    "minimum",
+    "maximum",
+    "min_length",
+    "max_length",
+    "min_items",
+    "max_items",
+    "min_properties",
+    "max_properties",
+)
 
 
 def describe(type_: Type) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document, read_documents
@@ -54,8 +55,10 @@ def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str
         if version is not None:
             found.setdefault(version, document.label)
     if len(found) > 1:
-        warn(f"the specs name different versions ({', '.join(f'{v} in {f}' for v, f in sorted(found.items()))}); "
-             "the module keeps the default version (set one with --module-version)")
+        warn(
+            f"the specs name different versions ({', '.join(f'{v} in {f}' for v, f in sorted(found.items()))}); "
+            "the module keeps the default version (set one with --module-version)"
+        )
         return None
     return next(iter(found), None)
 
@@ -92,8 +95,11 @@ def build_model(
             picks.extend(added.picks)
         if not added.count and not errors:
             files = sorted({d.file for d in crd_documents}) or ["--crd"]
-            problem = ("every CRD version is `served: false` (--include-unserved generates them)" if unserved
-                       else "no CustomResourceDefinition found")
+            problem = (
+                "every CRD version is `served: false` (--include-unserved generates them)"
+                if unserved
+                else "no CustomResourceDefinition found"
+            )
             raise InputError(", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), "", problem)
     if spec_documents is not None:
         spec_documents = list(spec_documents)

@@ -130,16 +130,16 @@ class ModelBuilder:
 
     # --- schemas ---------------------------------------------------------------------
 
-    def _build_schema(
-        self, node: dict, place: Place, key: str, gvk: GroupVersionKind | None, resource: bool
-    ) -> Schema:
+    def _build_schema(self, node: dict, place: Place, key: str, gvk: GroupVersionKind | None, resource: bool) -> Schema:
         props_node = node.get("properties") or {}
         if not isinstance(props_node, dict):
             raise InputError(place.label, place.pointer + "/properties", "`properties` must be a mapping")
         required = required_names(node.get("required"), place.at("required"))
         embedded = bool(node.get("x-kubernetes-embedded-resource"))
         properties = [
-            self._property(str(name), sub, place.at("properties", name, name=place.name + camel(str(name))), str(name) in required)
+            self._property(
+                str(name), sub, place.at("properties", name, name=place.name + camel(str(name))), str(name) in required
+            )
             for name, sub in props_node.items()
         ]
         if gvk or resource or embedded:
@@ -189,7 +189,11 @@ class ModelBuilder:
                     source=source,
                 )
             elif add_missing:  # an embedded resource: the API server requires both
-                pinned[field] = replace(old, required=True, doc=doc or STANDARD_DOCS[field]) if old else Property(field, Primitive("str"), required=True, doc=STANDARD_DOCS[field], source=source)
+                pinned[field] = (
+                    replace(old, required=True, doc=doc or STANDARD_DOCS[field])
+                    if old
+                    else Property(field, Primitive("str"), required=True, doc=STANDARD_DOCS[field], source=source)
+                )
         meta = by_name.get("metadata")
         if (meta is None and add_missing) or (meta is not None and meta.type in (ANY_MAP, AnyType())):
             pinned["metadata"] = Property(
@@ -199,7 +203,11 @@ class ModelBuilder:
                 doc=(meta.doc if meta and meta.doc else STANDARD_DOCS["metadata"]),
                 source=meta.source if meta else place.source(),
             )
-        head = [pinned.pop(n) if n in pinned else by_name[n] for n in ("apiVersion", "kind", "metadata") if n in pinned or n in by_name]
+        head = [
+            pinned.pop(n) if n in pinned else by_name[n]
+            for n in ("apiVersion", "kind", "metadata")
+            if n in pinned or n in by_name
+        ]
         rest = [p for p in properties if p.name not in ("apiVersion", "kind", "metadata")]
         return head + rest
 
@@ -240,7 +248,9 @@ class ModelBuilder:
         self._visits += 1
         self._distinct.add(marker)
         if self._visits > EXPANSION_LIMIT * len(self._distinct) + 10_000:
-            raise InputError(place.label, place.pointer, "the schema repeats shared subtrees (YAML aliases) too often to expand")
+            raise InputError(
+                place.label, place.pointer, "the schema repeats shared subtrees (YAML aliases) too often to expand"
+            )
         if marker in self._path:
             raise InputError(place.label, place.pointer, "the schema contains itself (a recursive YAML alias)")
         self._path.add(marker)
@@ -293,7 +303,9 @@ class ModelBuilder:
             if not isinstance(items, dict):
                 return ListType(AnyType())
             item_type, item_nullable = self.type_of(items, place.at("items"))
-            item_constraints = EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
+            item_constraints = (
+                EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
+            )
             # built-in types decode a null item as the zero value; CRDs reject it unless nullable
             return ListType(item_type, item_constraints, nullable_items=item_nullable or not self.list_types_enforced)
         if type_name == "object":
@@ -306,7 +318,11 @@ class ModelBuilder:
         extra = node.get("additionalProperties")
         if isinstance(extra, dict):
             value_type, _ = self.type_of(extra, place.at("additionalProperties", name=place.name + "Value"))
-            value_constraints = EMPTY_CONSTRAINTS if lifted(extra, value_type) else self._constraints(extra, place.at("additionalProperties"))
+            value_constraints = (
+                EMPTY_CONSTRAINTS
+                if lifted(extra, value_type)
+                else self._constraints(extra, place.at("additionalProperties"))
+            )
             return MapType(value_type, value_constraints)
         return ANY_MAP
 
@@ -339,7 +355,17 @@ class ModelBuilder:
 def _shape(schema: Schema) -> str:
     """Everything that makes a schema what it is, except its name and where it was written."""
     properties = tuple(
-        (p.name, p.type, p.required, p.nullable, p.default, p.has_default, p.doc, p.constraints) for p in schema.properties
+        (p.name, p.type, p.required, p.nullable, p.default, p.has_default, p.doc, p.constraints)
+        for p in schema.properties
     )
-    return repr((schema.doc, properties, schema.additional, schema.preserve_unknown, schema.embedded_resource, schema.gvk, schema.constraints))
-
+    return repr(
+        (
+            schema.doc,
+            properties,
+            schema.additional,
+            schema.preserve_unknown,
+            schema.embedded_resource,
+            schema.gvk,
+            schema.constraints,
+        )
+    )

@@ -55,7 +55,9 @@ class _Client:
         try:
             self.api = config.new_client_from_config(config_file=source.kubeconfig, context=source.context)
         except Exception as error:  # the client raises ConfigException and plain errors alike
-            raise InputError(source.kubeconfig or "kubeconfig", source.context or "", f"cannot load kubeconfig: {error}") from None
+            raise InputError(
+                source.kubeconfig or "kubeconfig", source.context or "", f"cannot load kubeconfig: {error}"
+            ) from None
         self.host = self.api.configuration.host
 
     def get(self, path: str) -> bytes:
@@ -66,7 +68,9 @@ class _Client:
         except Exception as error:  # urllib3 wraps TLS and connection failures in several types
             raise InputError(self.host, path, f"cannot reach the API server: {_root_cause(error)}") from None
         if not 200 <= response.status < 300:
-            raise InputError(self.host, path, f"the API server answered {response.status} {response.reason or ''}".rstrip())
+            raise InputError(
+                self.host, path, f"the API server answered {response.status} {response.reason or ''}".rstrip()
+            )
         return response.data
 
     def get_json(self, path: str) -> Any:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from openapi_tool.model import Combinator, Condition, Constraints
 from openapi_tool.sources.keywords import COMBINATORS, CONDITION_KEYS, CONSTRAINT_KEYS
@@ -60,7 +61,9 @@ def _condition(node: Any, place: Place, read_constraints: ConstraintsReader) -> 
     properties = node.get("properties")
     return Condition(
         required=tuple(str(r) for r in required) if isinstance(required, list) else (),
-        properties=tuple((str(k), _condition(v, place.at("properties", k), read_constraints)) for k, v in properties.items())
+        properties=tuple(
+            (str(k), _condition(v, place.at("properties", k), read_constraints)) for k, v in properties.items()
+        )
         if isinstance(properties, dict)
         else (),
         constraints=read_constraints(node, place),

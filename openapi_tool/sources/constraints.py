@@ -74,7 +74,11 @@ def _validations(value: Any, place: Place) -> tuple[Validation, ...]:
     out = []
     for index, item in enumerate(value):
         if not isinstance(item, dict) or not isinstance(item.get("rule"), str):
-            raise InputError(place.label, pointer_join(place.pointer, "x-kubernetes-validations", index), "a validation needs a `rule` string")
+            raise InputError(
+                place.label,
+                pointer_join(place.pointer, "x-kubernetes-validations", index),
+                "a validation needs a `rule` string",
+            )
         out.append(
             Validation(
                 rule=item["rule"],

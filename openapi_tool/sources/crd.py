@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, replace
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document
@@ -70,7 +71,11 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         warn(f"{label}: skipped a document that is not a CustomResourceDefinition (kind {kind!r})")
         return
     if api_version not in CRD_API_VERSIONS:
-        raise InputError(label, f"{base}/apiVersion", f"unsupported CRD apiVersion {api_version!r} (expected one of {', '.join(CRD_API_VERSIONS)})")
+        raise InputError(
+            label,
+            f"{base}/apiVersion",
+            f"unsupported CRD apiVersion {api_version!r} (expected one of {', '.join(CRD_API_VERSIONS)})",
+        )
     group = str(_get(data, "spec/group", label, base))
     kind_name = str(_get(data, "spec/names/kind", label, base))
     versions = _get(data, "spec/versions", label, base, required=False)
@@ -95,13 +100,23 @@ def _versions(data: Any, document: Document, base: str, warn: Callable[[str], No
         if not isinstance(schema, dict):
             raise InputError(label, pointer, "openAPIV3Schema must be a mapping")
         gvk = GroupVersionKind(group, str(version["name"]), kind_name)
-        preserve = api_version.endswith("/v1beta1") and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
+        preserve = (
+            api_version.endswith("/v1beta1")
+            and _get(data, "spec/preserveUnknownFields", label, base, required=False) is not False
+        )
         place = Place(document.file, pointer, (group, gvk.version), kind_name, number)
         deprecated = None
         if version.get("deprecated") is True:
             deprecated = str(version.get("deprecationWarning") or f"{gvk.api_version} {kind_name} is deprecated")
-        yield CrdVersion(gvk, schema, place, preserve_unknown=preserve, served=version.get("served") is not False,
-                         entry=entry, deprecated=deprecated)
+        yield CrdVersion(
+            gvk,
+            schema,
+            place,
+            preserve_unknown=preserve,
+            served=version.get("served") is not False,
+            entry=entry,
+            deprecated=deprecated,
+        )
 
 
 PREFER_RULES = ("first", "last")
@@ -118,7 +133,13 @@ class Pick:
     over: tuple[str, ...]
 
     def to_data(self) -> dict[str, Any]:
-        return {"api_version": self.api_version, "kind": self.kind, "rule": self.rule, "used": self.used, "over": list(self.over)}
+        return {
+            "api_version": self.api_version,
+            "kind": self.kind,
+            "rule": self.rule,
+            "used": self.used,
+            "over": list(self.over),
+        }
 
 
 @dataclass
@@ -179,8 +200,10 @@ def add_crds(
             builder.preserve_all = False
     left_out = [u for gvk, u in unserved.items() if gvk not in seen]
     for item in left_out:
-        warn(f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
-             "left out (--include-unserved keeps it)")
+        warn(
+            f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
+            "left out (--include-unserved keeps it)"
+        )
     return AddedCrds(len(chosen), left_out, picks)
 
 
@@ -188,7 +211,9 @@ def _add_definition(definitions: list[CrdVersion], version: CrdVersion, prefer: 
     """Add one definition of a kind to the ones read before, unless it repeats one of them;
     a different one is an error unless `prefer` picks among them."""
     if any(d.place.label == version.place.label for d in definitions):
-        raise InputError(version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice")
+        raise InputError(
+            version.place.label, version.place.pointer, f"{version.gvk.api_version} {version.gvk.kind} is listed twice"
+        )
     if any((d.schema, d.preserve_unknown) == (version.schema, version.preserve_unknown) for d in definitions):
         return
     if definitions and prefer is None:

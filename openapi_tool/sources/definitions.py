@@ -22,7 +22,7 @@ def split_definition_name(name: str) -> tuple[tuple[str, ...], str]:
     """`io.k8s.api.apps.v1.Deployment` -> (("api", "apps", "v1"), "Deployment")."""
     for prefix in _STRIP_PREFIXES:
         if name.startswith(prefix):
-            name = name[len(prefix):]
+            name = name[len(prefix) :]
             break
     *package, short = name.split(".") if "." in name else ["models", name]
     return tuple(p for p in package if p) or ("models",), short

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from openapi_tool.model import Source
 
@@ -38,7 +39,7 @@ class Place:
     def label(self) -> str:
         return self.source().label
 
-    def at(self, *parts: Any, name: str | None = None) -> "Place":
+    def at(self, *parts: Any, name: str | None = None) -> Place:
         return Place(self.file, pointer_join(self.pointer, *parts), self.package, name or self.name, self.document)
 
     def source(self) -> Source:

@@ -3,7 +3,8 @@ stand for, and the Kubernetes types whose spec shape understates what the API se
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from openapi_tool.model import (
     AnyType,
@@ -37,7 +38,10 @@ def scalar_type(type_name: str, node: dict) -> Type:
 
 def literal_kind(values: Iterable[Any]) -> str:
     """The one primitive kind of all `values`, "other" for non-scalars, "mixed" for several."""
-    kinds = {"bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "str" if isinstance(v, str) else "other" for v in values}
+    kinds = {
+        "bool" if isinstance(v, bool) else "int" if isinstance(v, int) else "str" if isinstance(v, str) else "other"
+        for v in values
+    }
     return kinds.pop() if len(kinds) == 1 else "mixed"
 
 

@@ -139,7 +139,9 @@ def check_cel_fixture(corpus: Path | None, fixture: Path, work: Path) -> list[Fi
                     verdict = not any(s == site for s, _ in failed)
                     if verdict != expected:
                         why = [w for s, w in failed if s == site]
-                        outcome.problems.append(f"the CEL runtime says {'pass' if verdict else 'fail'} ({'; '.join(why)})")
+                        outcome.problems.append(
+                            f"the CEL runtime says {'pass' if verdict else 'fail'} ({'; '.join(why)})"
+                        )
                 pending[spec["crd"] + "|" + resource.name].append((outcome, instance))
     for key, items in pending.items():
         crd, resource_name = key.split("|", 1)

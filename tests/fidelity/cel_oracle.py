@@ -172,7 +172,11 @@ def cel_field_name(name: str) -> str | None:
         return None
     if name in _CEL_RESERVED:
         return f"__{name}__"
-    escaped = re.sub(r"__|[.\-/]", lambda m: {"__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__"}[m.group(0)], name)
+    escaped = re.sub(
+        r"__|[.\-/]",
+        lambda m: {"__": "__underscores__", ".": "__dot__", "-": "__dash__", "/": "__slash__"}[m.group(0)],
+        name,
+    )
     return escaped if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", escaped) else None
 
 

@@ -175,7 +175,12 @@ class Synthesizer:
     """Deterministic instances that satisfy the schema's structural constraints."""
 
     def __init__(
-        self, resource: Resource, rng: random.Random, max_depth: int = 7, optional_share: float = 0.5, force: Iterable[tuple[str, ...]] = ()
+        self,
+        resource: Resource,
+        rng: random.Random,
+        max_depth: int = 7,
+        optional_share: float = 0.5,
+        force: Iterable[tuple[str, ...]] = (),
     ) -> None:
         self.resource = resource
         self.rng = rng
@@ -197,12 +202,19 @@ class Synthesizer:
     def metadata(self, node: Any) -> dict:
         name_node = ((node or {}).get("properties") or {}).get("name") or {}
         name = self.string(name_node) if name_node else "sample"
-        return {"name": name if re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name or "") else "sample", "namespace": "default"}
+        return {
+            "name": name if re.fullmatch(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", name or "") else "sample",
+            "namespace": "default",
+        }
 
     def value(self, node: Any, mode: str, depth: int, root: bool = False, path: tuple[str, ...] | None = None) -> Any:
         if not isinstance(node, dict):
             return "value"
-        forced = path is not None and any(p[: len(path)] == path and len(p) > len(path) for p in self.forced) if path else False
+        forced = (
+            path is not None and any(p[: len(path)] == path and len(p) > len(path) for p in self.forced)
+            if path
+            else False
+        )
         if "default" in node and self.rng.random() < 0.3 and not root and not forced:
             return copy.deepcopy(node["default"])
         if node.get("enum"):
@@ -236,11 +248,15 @@ class Synthesizer:
         for name, sub in props.items():
             if root and name in ("apiVersion", "kind", "metadata", "status"):
                 continue
-            if name in exclude or (node.get("x-kubernetes-embedded-resource") and name in ("apiVersion", "kind", "metadata")):
+            if name in exclude or (
+                node.get("x-kubernetes-embedded-resource") and name in ("apiVersion", "kind", "metadata")
+            ):
                 continue
             sub_path = None if path is None else path + (name,)
             wanted = name in include or (sub_path is not None and sub_path in self.forced)
-            wanted = wanted or (mode == "rich" and (root or (depth < self.max_depth and self.rng.random() < self.optional_share)))
+            wanted = wanted or (
+                mode == "rich" and (root or (depth < self.max_depth and self.rng.random() < self.optional_share))
+            )
             if wanted:
                 out[name] = self.value(sub, mode, depth + 1, path=sub_path)
         low = node.get("minProperties")
@@ -252,13 +268,19 @@ class Synthesizer:
                     out[name] = self.value(sub, "min", depth + 1)
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) and not props:
-            count = 1 if (mode == "rich" and depth < self.max_depth) or (path is not None and path + ("{}",) in self.forced) else 0
+            count = (
+                1
+                if (mode == "rich" and depth < self.max_depth) or (path is not None and path + ("{}",) in self.forced)
+                else 0
+            )
             count = max(count, low or 0)
             high = node.get("maxProperties")
             if isinstance(high, int):
                 count = min(count, high)
             for index in range(count):
-                out[f"key-{index + 1}"] = self.value(extra, mode, depth + 1, path=None if path is None else path + ("{}",))
+                out[f"key-{index + 1}"] = self.value(
+                    extra, mode, depth + 1, path=None if path is None else path + ("{}",)
+                )
         elif not props and node.get("x-kubernetes-preserve-unknown-fields") and mode == "rich":
             out.setdefault("free", "form")
         return out
@@ -303,7 +325,7 @@ class Synthesizer:
         distinct = node.get("uniqueItems") or node.get("x-kubernetes-list-type") in ("set", "map")
         keys = node.get("x-kubernetes-list-map-keys") or []
         for _ in range(count):
-            for attempt in range(12):
+            for _attempt in range(12):
                 item = self.value(items, mode, depth + 1, path=item_path)
                 if keys and isinstance(item, dict):
                     for key in keys:
@@ -373,9 +395,6 @@ def _string_ok(text: str, node: dict) -> bool:
     return True
 
 
-
-
-
 @dataclass
 class Mutation:
     klass: str
@@ -417,7 +436,11 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
     synth = Synthesizer(resource, rng, max_depth=3, optional_share=0.0)
 
     def add(klass: str, path: list, pointer: str, keyword: str, change: Callable[[Any], Any]) -> None:
-        out.append(Mutation(klass, "/" + "/".join(escape_pointer(str(p)) for p in path), pointer, keyword, base, tuple(path), change))
+        out.append(
+            Mutation(
+                klass, "/" + "/".join(escape_pointer(str(p)) for p in path), pointer, keyword, base, tuple(path), change
+            )
+        )
 
     def walk(value: Any, node: Any, path: list, pointer: str, root: bool = False) -> None:
         if not isinstance(node, dict) or value is None:
@@ -425,7 +448,9 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
         kind = schema_kind(node)
         if node.get("enum") and kind in ("string", "integer", "number"):
             wrong = (
-                "fidelity-not-in-enum" if kind == "string" else (max([v for v in node["enum"] if isinstance(v, (int, float))] or [0]) + 7)
+                "fidelity-not-in-enum"
+                if kind == "string"
+                else (max([v for v in node["enum"] if isinstance(v, (int, float))] or [0]) + 7)
             )
             add("wrong-enum", path, pointer, "enum", lambda v: wrong)
         if kind == "object" and isinstance(value, dict):
@@ -451,7 +476,9 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
                         lambda v: {
                             **v,
                             **{
-                                f"extra-{i}": copy.deepcopy(next(iter(v.values()))) if v else synth.value(extra, "min", 0)
+                                f"extra-{i}": copy.deepcopy(next(iter(v.values())))
+                                if v
+                                else synth.value(extra, "min", 0)
                                 for i in range(high + 1)
                             },
                         },
@@ -464,7 +491,11 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
                 if root and name in ("apiVersion", "kind", "metadata", "status"):
                     continue
                 sub = props.get(name, extra if isinstance(extra, dict) else None)
-                sub_pointer = f"{pointer}/properties/{escape_pointer(name)}" if name in props else f"{pointer}/additionalProperties"
+                sub_pointer = (
+                    f"{pointer}/properties/{escape_pointer(name)}"
+                    if name in props
+                    else f"{pointer}/additionalProperties"
+                )
                 walk(item, sub, path + [name], sub_pointer)
         elif kind == "array" and isinstance(value, list):
             items = node.get("items") if isinstance(node.get("items"), dict) else {}
@@ -475,7 +506,9 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
                     path,
                     pointer,
                     "maxItems",
-                    lambda v: v + [synth.value(items, "min", 0) for _ in range(high + 1 - len(v))] if len(v) <= high else v,
+                    lambda v: (
+                        v + [synth.value(items, "min", 0) for _ in range(high + 1 - len(v))] if len(v) <= high else v
+                    ),
                 )
             if isinstance(node.get("minItems"), int) and node["minItems"] > 0:
                 add("too-few-items", path, pointer, "minItems", lambda v: v[: node["minItems"] - 1])
@@ -509,16 +542,38 @@ def mutations(base: dict, resource: Resource, rng: random.Random) -> list[Mutati
                 add("too-short", path, pointer, "minLength", lambda v: v[: node["minLength"] - 1])
             if kind == "string":
                 add("wrong-type", path, pointer, "type", lambda v: 12345)
-        elif kind in ("integer", "number", "int-or-string") and isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif (
+            kind in ("integer", "number", "int-or-string")
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
             if isinstance(node.get("minimum"), (int, float)):
                 low = node["minimum"]
-                add("below-minimum", path, pointer, "minimum", lambda v: low if node.get("exclusiveMinimum") is True else low - 1)
+                add(
+                    "below-minimum",
+                    path,
+                    pointer,
+                    "minimum",
+                    lambda v: low if node.get("exclusiveMinimum") is True else low - 1,
+                )
             if isinstance(node.get("maximum"), (int, float)):
                 high = node["maximum"]
-                add("above-maximum", path, pointer, "maximum", lambda v: high if node.get("exclusiveMaximum") is True else high + 1)
+                add(
+                    "above-maximum",
+                    path,
+                    pointer,
+                    "maximum",
+                    lambda v: high if node.get("exclusiveMaximum") is True else high + 1,
+                )
             if isinstance(node.get("multipleOf"), (int, float)) and node["multipleOf"] > 0:
                 step = node["multipleOf"]
-                add("not-multiple", path, pointer, "multipleOf", lambda v: v + step / 2 if kind == "number" or step % 2 == 0 else v + 1)
+                add(
+                    "not-multiple",
+                    path,
+                    pointer,
+                    "multipleOf",
+                    lambda v: v + step / 2 if kind == "number" or step % 2 == 0 else v + 1,
+                )
             if kind == "integer":
                 add("wrong-type", path, pointer, "type", lambda v: str(v))
                 add("float-for-int", path, pointer, "type", lambda v: v + 0.5)

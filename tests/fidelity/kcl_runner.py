@@ -61,7 +61,9 @@ def generate(docs: list[Any], out: Path) -> GeneratedModule:
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
         try:
-            status = main(["gen", "-q", "--crd", str(source), "-o", str(out), "--report-json", str(report), "--include-unserved"])
+            status = main(
+                ["gen", "-q", "--crd", str(source), "-o", str(out), "--report-json", str(report), "--include-unserved"]
+            )
         except SystemExit as exit_:
             status = exit_.code or 1
         except Exception as error:  # a generator crash is a finding, not a harness failure
@@ -157,11 +159,17 @@ class KclRunner:
             lines = ["import json as _fidelity_json", f"import {self.package} as _fidelity_pkg"]
             for index in range(start, len(instances)):
                 lines.append(f'print("@@{index}")')
-                lines.append(f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({kcl_string(json.dumps(instances[index]))})")
+                lines.append(
+                    f"v{index}: _fidelity_pkg.{self.schema} = _fidelity_json.decode({kcl_string(json.dumps(instances[index]))})"
+                )
             self.main.write_text("\n".join(lines) + "\n", encoding="utf-8")
             self.runs += 1
-            args = self.kcl.ExecProgramArgs(k_filename_list=[str(self.main)], work_dir=str(self.root), disable_yaml_result=True,
-                                            external_pkgs=self.external)
+            args = self.kcl.ExecProgramArgs(
+                k_filename_list=[str(self.main)],
+                work_dir=str(self.root),
+                disable_yaml_result=True,
+                external_pkgs=self.external,
+            )
             started = time.perf_counter()
             try:
                 result = self.api.exec_program(args)
@@ -198,4 +206,6 @@ def _short(error: str) -> str:
     messages = [m.strip() for m in re.findall(r"^[ \t]*\|[ \t]*\^?[ \t]*(\S.*)$", text, re.MULTILINE)]
     places = re.findall(r"-->\s*(\S+)", text)
     where = f" [{Path(places[-1]).name}]" if places else ""
-    return (" / ".join(dict.fromkeys(m for m in messages if m != "Instance check failed")) or text.strip())[:400] + where
+    return (" / ".join(dict.fromkeys(m for m in messages if m != "Instance check failed")) or text.strip())[
+        :400
+    ] + where

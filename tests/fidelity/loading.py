@@ -15,7 +15,6 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-
 class ApiServerLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """YAML as the API server reads it: an unquoted date stays a string."""
 
@@ -74,7 +73,18 @@ def crd_resources(path: Path) -> list[Resource]:
             if not isinstance(schema, dict):  # no schema: the API server accepts any fields
                 schema, pointer = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}, ""
             status = shared_status or "status" in (version.get("subresources") or {})
-            out.append(Resource(str(path), spec["group"], str(version["name"]), spec["names"]["kind"], schema, pointer, preserve, status))
+            out.append(
+                Resource(
+                    str(path),
+                    spec["group"],
+                    str(version["name"]),
+                    spec["names"]["kind"],
+                    schema,
+                    pointer,
+                    preserve,
+                    status,
+                )
+            )
     return out
 
 
@@ -91,6 +101,10 @@ def load_manifests(root: Path) -> dict[tuple[str, str], list[tuple[str, dict]]]:
         for doc in docs:
             items = doc.get("items") if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") else [doc]
             for item in items or []:
-                if isinstance(item, dict) and isinstance(item.get("apiVersion"), str) and isinstance(item.get("kind"), str):
+                if (
+                    isinstance(item, dict)
+                    and isinstance(item.get("apiVersion"), str)
+                    and isinstance(item.get("kind"), str)
+                ):
                     found[(item["apiVersion"], item["kind"])].append((str(path.relative_to(root)), item))
     return dict(found)

@@ -171,7 +171,9 @@ def measure_file(
     return result
 
 
-def _measure(path: Path, result: FileResult, corpus: Path | None, manifests: dict, budget: Budget, seed: int, work: Path) -> None:
+def _measure(
+    path: Path, result: FileResult, corpus: Path | None, manifests: dict, budget: Budget, seed: int, work: Path
+) -> None:
     docs = load_documents(path)
     resources = crd_resources(path)
     result.resources = len(resources)
@@ -201,7 +203,18 @@ def _measure(path: Path, result: FileResult, corpus: Path | None, manifests: dic
     not_checked = _not_checked(modules["structural"].checks)
     for resource in resources:
         _measure_resource(
-            resource, result, modules, meta, manifests, budget, seed, work, supports, untranslated_full, untranslated_cel, not_checked
+            resource,
+            result,
+            modules,
+            meta,
+            manifests,
+            budget,
+            seed,
+            work,
+            supports,
+            untranslated_full,
+            untranslated_cel,
+            not_checked,
         )
 
 
@@ -256,7 +269,9 @@ def is_untranslated(site: RuleSite, resource: Resource, untranslated: set[tuple[
 def _expressed(mutation: Mutation, resource: Resource, not_checked: set[tuple[str, str]]) -> bool:
     full = resource.pointer + mutation.pointer
     for where, keyword in not_checked:
-        if (full == where or where.startswith(full + "/") or full.startswith(where + "/")) and keyword.lower() in mutation.keyword.lower():
+        if (
+            full == where or where.startswith(full + "/") or full.startswith(where + "/")
+        ) and keyword.lower() in mutation.keyword.lower():
             return False
     return True
 
@@ -288,7 +303,18 @@ class ResourceRun:
 
 
 def _measure_resource(
-    resource, result, modules, meta, manifests, budget, seed, work, supports, untranslated_full, untranslated_cel, not_checked
+    resource,
+    result,
+    modules,
+    meta,
+    manifests,
+    budget,
+    seed,
+    work,
+    supports,
+    untranslated_full,
+    untranslated_cel,
+    not_checked,
 ) -> None:
     oracle = StructuralOracle(resource, meta)
     sites = rule_sites(resource.schema)
@@ -307,8 +333,21 @@ def _measure_resource(
                 translated_sites.append(site)
         else:
             result.cel.missing_functions.update(support.missing)
-    run = ResourceRun(resource, result, modules, manifests, budget, seed, work, supports, untranslated_cel,
-                      not_checked, oracle, sites, translated_sites)
+    run = ResourceRun(
+        resource,
+        result,
+        modules,
+        manifests,
+        budget,
+        seed,
+        work,
+        supports,
+        untranslated_cel,
+        not_checked,
+        oracle,
+        sites,
+        translated_sites,
+    )
     try:
         _compare(run)
     finally:
@@ -369,7 +408,18 @@ def _compare(run: ResourceRun) -> None:
                 tally.add(verdict.accepted, oracle_ok)
                 if verdict.accepted != oracle_ok:
                     why = "; ".join(errors) or "; ".join(f"rule {s.rule!r} {w}" for s, w in failed)
-                    note("manifest", "real manifest", name, "", "", verdict.accepted, oracle_ok, verdict.message, why, doc)
+                    note(
+                        "manifest",
+                        "real manifest",
+                        name,
+                        "",
+                        "",
+                        verdict.accepted,
+                        oracle_ok,
+                        verdict.message,
+                        why,
+                        doc,
+                    )
 
     # (b) synthesised valid instances, (c) mutated ones: the structural module against jsonschema
     structural = runner("structural")
@@ -378,11 +428,13 @@ def _compare(run: ResourceRun) -> None:
     synth_rng = _rng(resource, seed, "synth")
     targets = constraint_paths(resource.schema)
     synth_rng.shuffle(targets)
-    groups = [targets[i * budget.targets_per_base : (i + 1) * budget.targets_per_base] for i in range(budget.targeted_bases)]
+    groups = [
+        targets[i * budget.targets_per_base : (i + 1) * budget.targets_per_base] for i in range(budget.targeted_bases)
+    ]
     plans = [("min", ())] + [("rich", ())] * (budget.bases - 1) + [("min", tuple(g)) for g in groups if g]
     bases = []
     for mode, force in plans:
-        for attempt in range(3):
+        for _attempt in range(3):
             candidate = Synthesizer(resource, synth_rng, max_depth=budget.rich_depth, force=force).instance(mode)
             if not oracle.errors(candidate):
                 bases.append(candidate)
@@ -411,14 +463,33 @@ def _compare(run: ResourceRun) -> None:
             result.by_class[klass].add(verdict.accepted, oracle_ok)
         result.tallies[category].add(verdict.accepted, oracle_ok)
         if verdict.accepted != oracle_ok:
-            note(category, klass, path, pointer, keyword, verdict.accepted, oracle_ok, verdict.message, "; ".join(errors), instance)
+            note(
+                category,
+                klass,
+                path,
+                pointer,
+                keyword,
+                verdict.accepted,
+                oracle_ok,
+                verdict.message,
+                "; ".join(errors),
+                instance,
+            )
         if verdict.accepted and oracle_ok:
             structurally_valid.append(instance)
 
     # CEL: the module with the evaluable rules, on structurally valid instances and variants
     if not run.translated_sites:
         return
-    made = _cel_variants(resource, run.translated_sites, structurally_valid, oracle, cel_oracle, budget.cel_variants, _rng(resource, seed, "cel"))
+    made = _cel_variants(
+        resource,
+        run.translated_sites,
+        structurally_valid,
+        oracle,
+        cel_oracle,
+        budget.cel_variants,
+        _rng(resource, seed, "cel"),
+    )
     variants = list(structurally_valid) + [doc for _, doc in real if not oracle.errors(doc)] + made
     cel_runner = runner("cel")
     if cel_runner is None:
@@ -509,7 +580,9 @@ def _cel_variants(resource, sites, bases, oracle, cel_oracle, limit, rng) -> lis
                     elif name not in target:
                         edits.append((index, path, name, sub))
                     if name in target and isinstance(sub, dict) and (sub.get("enum") or sub.get("type") == "boolean"):
-                        for value in [v for v in (sub.get("enum") or [True, False]) if v != target[name] and v is not None][:3]:
+                        for value in [
+                            v for v in (sub.get("enum") or [True, False]) if v != target[name] and v is not None
+                        ][:3]:
                             edits.append((index, path, name, ("value", value)))
     rng.shuffle(edits)
     chosen: list[dict] = []
@@ -518,11 +591,18 @@ def _cel_variants(resource, sites, bases, oracle, cel_oracle, limit, rng) -> lis
         if len(chosen) >= limit:
             break
         if what is DELETE:
-            change = lambda t, n=name: {k: v for k, v in t.items() if k != n}
+
+            def change(t, n=name):
+                return {k: v for k, v in t.items() if k != n}
         elif isinstance(what, tuple):
-            change = lambda t, n=name, v=what[1]: {**t, n: v}
+
+            def change(t, n=name, v=what[1]):
+                return {**t, n: v}
         else:
-            change = lambda t, n=name, sub=what: {**t, n: synth.value(sub, "min", 0)}
+
+            def change(t, n=name, sub=what):
+                return {**t, n: synth.value(sub, "min", 0)}
+
         instance = _with(bases[index], path, change)
         if oracle.errors(instance):
             continue
@@ -565,13 +645,14 @@ def _with(instance: dict, path: tuple, change: Callable[[Any], Any]) -> dict:
     return out
 
 
-
-
-
 def crd_files(corpus: Path) -> list[tuple[str, Path]]:
     """(project, file) for every CRD file under corpus/crds."""
     root = corpus / "crds"
-    return [(p.relative_to(root).parts[0], p) for p in sorted(root.rglob("*")) if p.suffix in (".yaml", ".yml", ".json") and p.is_file()]
+    return [
+        (p.relative_to(root).parts[0], p)
+        for p in sorted(root.rglob("*"))
+        if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+    ]
 
 
 def _worker(args: tuple) -> FileResult:

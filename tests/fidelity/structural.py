@@ -22,7 +22,8 @@ def object_meta_schema(corpus: Path | None) -> dict:
     corpus; a bare object when there is none."""
     swaggers = (
         sorted(
-            (corpus / "k8s-openapi").glob("*/swagger.json"), key=lambda p: [int(x) if x.isdigit() else 0 for x in p.parent.name.split(".")]
+            (corpus / "k8s-openapi").glob("*/swagger.json"),
+            key=lambda p: [int(x) if x.isdigit() else 0 for x in p.parent.name.split(".")],
         )
         if corpus
         else []

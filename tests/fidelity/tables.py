@@ -51,7 +51,8 @@ def table(results: list[FileResult]) -> str:
         m, u, s, c = (row.tallies[k] for k in ("manifest", "mutated", "synthesised", "cel"))
         lines.append(
             f"{row.project:<31} {row.resources:>4} | {_cell(m, 5):>22} | {_cell(u, 6):>24} | {s.agreement:6.1f}% | "
-            f"{_cell(c, 5):>20} | {row.cel.translated:>5}/{row.cel.total:<5}" + (f"  ({row.errors} errors)" if row.errors else "")
+            f"{_cell(c, 5):>20} | {row.cel.translated:>5}/{row.cel.total:<5}"
+            + (f"  ({row.errors} errors)" if row.errors else "")
         )
     return "\n".join(lines)
 
@@ -86,6 +87,7 @@ def cel_summary(results: list[FileResult]) -> str:
     ]
     if stats.missing_functions:
         lines.append(
-            "excluded (the runtime lacks): " + ", ".join(f"{name} x{count}" for name, count in stats.missing_functions.most_common())
+            "excluded (the runtime lacks): "
+            + ", ".join(f"{name} x{count}" for name, count in stats.missing_functions.most_common())
         )
     return "\n".join(lines)
