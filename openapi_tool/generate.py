@@ -154,25 +154,10 @@ def plan(
     if inputs.server_version:
         lock["server_version"] = inputs.server_version
     if crds_only and len(inputs.digests) > 1:
+        from openapi_tool.regen.incremental import parts
+
         lock["parts"] = parts(module, inputs.digests)
     return Plan(model, module, lock, picks)
-
-
-def parts(module: RenderedModule, sources: dict[str, str]) -> dict[str, Any]:
-    """Each CRD source file's share of the module, recorded in the lock so that a later run
-    can regenerate the files of changed sources alone (one source: nothing to keep)."""
-    out = {}
-    for source in sources:
-        share = module.by_source.get(source)
-        if share is None:  # a file holding no CRD (warned about): it shares nothing
-            out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
-            continue
-        out[source] = {
-            "apis": sorted(share.apis),
-            "dirs": sorted(share.dirs),
-            "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept],
-        }
-    return dict(sorted(out.items()))
 
 
 def drift(plan_: Plan, output: Path) -> Drift:
@@ -311,4 +296,9 @@ def _incremental(
     if len(set(paths)) != len(paths):  # a file given twice is an error a full run reports
         return None
     ordered = {path: fingerprint["sources"][path] for path in paths}
-    return partial_plan(ordered, fingerprint, job.output, options, warn, progress)
+    from openapi_tool.inputs import read_sources
+
+    def render(paths: list[str]) -> Plan:
+        return plan(read_sources(paths, []), options, warn, progress)
+
+    return partial_plan(ordered, fingerprint, job.output, render)

@@ -26,7 +26,7 @@ from openapi_tool.output import digest, read_lock
 
 if TYPE_CHECKING:
     from openapi_tool.generate import Plan
-    from openapi_tool.kcl.options import Options
+    from openapi_tool.kcl.render import RenderedModule
 
 _COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
 
@@ -44,12 +44,11 @@ def partial_plan(
     sources: dict[str, str],
     fingerprint: dict[str, Any],
     output: Path,
-    options: Options,
-    warn: Callable[[str], None],
-    progress: Callable[[int, int, str], None],
+    render: Callable[[list[str]], Plan],
 ) -> Plan | None:
     """The plan a full run over `sources` (path -> digest, in command-line order) would
-    make, built from the changed files alone; None when a full run is needed instead."""
+    make, built from the changed files alone (`render` plans a run over some of them);
+    None when a full run is needed instead."""
     old = read_lock(output)
     old_parts = old.get("parts")
     old_sources = old.get("sources")
@@ -73,7 +72,7 @@ def partial_plan(
         todo |= _sharing(old_parts, set(sources) - todo, hot)
         if todo >= set(sources):
             return None  # everything is affected: a full run is the same work
-        plan_ = _render([p for p in sources if p in todo], options, warn, progress)
+        plan_ = _render(render, [p for p in sources if p in todo])
         if plan_ is None:
             return None
         new_parts = plan_.lock.get("parts") or _single_part(plan_, todo)
@@ -122,23 +121,35 @@ def _intact_text(path: Path, expected: Any) -> str | None:
     return data.decode("utf-8") if digest(data) == expected else None
 
 
-def _render(paths: list[str], options: Options, warn, progress) -> Plan | None:
-    from openapi_tool.generate import plan
-    from openapi_tool.inputs import read_sources
-
+def _render(render: Callable[[list[str]], Plan], paths: list[str]) -> Plan | None:
     if not paths:
         return None
     try:
-        return plan(read_sources(paths, []), options, warn, progress)
+        return render(paths)
     except InputError:  # e.g. only files without a CRD changed: let a full run decide
         return None
 
 
 def _single_part(plan_: Plan, todo: set[str]) -> dict[str, Any]:
     """`parts` for a render of one file (plan() records parts only for several)."""
-    from openapi_tool.generate import parts
-
     return parts(plan_.module, {p: "" for p in todo})
+
+
+def parts(module: RenderedModule, sources: dict[str, str]) -> dict[str, Any]:
+    """Each CRD source file's share of the module, recorded in the lock so that a later run
+    can regenerate the files of changed sources alone (one source: nothing to keep)."""
+    out = {}
+    for source in sources:
+        share = module.by_source.get(source)
+        if share is None:  # a file holding no CRD (warned about): it shares nothing
+            out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
+            continue
+        out[source] = {
+            "apis": sorted(share.apis),
+            "dirs": sorted(share.dirs),
+            "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept],
+        }
+    return dict(sorted(out.items()))
 
 
 def _merged(
