@@ -327,3 +327,63 @@ def test_deprecated_crd_version_is_a_warning(crd_upgrade: dict) -> None:
         assert [(u["attribute"], u["line"], u["reason"]) for u in entry["deprecated"]] == [
             ("Gizmo", line, "impact.example.com/v1beta1 Gizmo is deprecated; use impact.example.com/v1")
         ], entry
+
+
+# --- Kubernetes 1.9 to 1.30 (corpus specs): the APIs removed in 1.16, 1.22 and 1.25 ---------
+
+REMOVED_SINCE_1_9 = {
+    "old-deployment": "extensions/v1beta1 Deployment",
+    "old-ingress": "extensions/v1beta1 Ingress",
+    "old-psp": "extensions/v1beta1 PodSecurityPolicy",
+    "old-cronjob": "batch/v1beta1 CronJob",
+    "old-pdb": "policy/v1beta1 PodDisruptionBudget",
+}
+
+
+@pytest.fixture(scope="module")
+def upgrade_from_1_9(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from tests.conftest import CORPUS
+
+    old_spec, new_spec = (
+        CORPUS / "k8s-openapi" / "1.9" / "swagger.json",
+        CORPUS / "k8s-openapi" / "1.30" / "swagger.json",
+    )
+    if not (old_spec.is_file() and new_spec.is_file()):
+        pytest.skip(f"the shared corpus is absent ({old_spec.parent.parent} holds the Kubernetes specs)")
+    manifests = FIXTURES / "k8s-1.9"
+    base = tmp_path_factory.mktemp("k8s-1.9-impact")
+    assert _gen("--spec", old_spec, "-o", base / "k8s") == 0
+    assert main(["convert", "-q", str(manifests), "-o", str(base / "app"), "--schemas", str(base / "k8s")]) == 0
+    status, data, markdown = _impact_run(base, "--spec", new_spec, base / "k8s", base / "app", manifests)
+    fresh = tmp_path_factory.mktemp("k8s-1.30-fresh")
+    assert _gen("--spec", new_spec, "-o", fresh / "k8s") == 0
+    shutil.copytree(base / "app", fresh / "app")
+    oracle = {
+        f.name: (_kcl_error(base / "app" / f.name, base / "app"), _kcl_error(f, fresh / "app"))
+        for f in sorted((fresh / "app").glob("*.k"))
+    }
+    return {"status": status, "data": data, "markdown": markdown, "oracle": oracle}
+
+
+@pytest.mark.corpus
+def test_upgrade_from_1_9_breaks_exactly_what_kcl_lib_rejects(upgrade_from_1_9: dict) -> None:
+    oracle = upgrade_from_1_9["oracle"]
+    assert not any(old for old, _ in oracle.values())  # every converted file compiles against 1.9
+    expected = {name for name, (_, new) in oracle.items() if new}
+    assert expected == {f"{stem}.k" for stem in REMOVED_SINCE_1_9}
+    entries = _entries(upgrade_from_1_9["data"])
+    kcl_entries = {n: e for n, e in entries.items() if n.endswith(".k")}
+    assert {n for n, e in kcl_entries.items() if e["breaks"]} == expected
+    yaml_entries = {n: e for n, e in entries.items() if n.endswith(".yaml")}
+    assert {n for n, e in yaml_entries.items() if e["breaks"]} == {f"{stem}.yaml" for stem in REMOVED_SINCE_1_9}
+    assert not any(e["breaks"] or e["already_failing"] for n, e in entries.items() if n.split(".")[0] in ("web", "job"))
+    assert upgrade_from_1_9["status"] == 2
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("stem", sorted(REMOVED_SINCE_1_9))
+def test_upgrade_from_1_9_names_each_removed_api(upgrade_from_1_9: dict, stem: str) -> None:
+    entries = _entries(upgrade_from_1_9["data"])
+    for file in (f"{stem}.k", f"{stem}.yaml"):
+        changes = [(c["kind"], c["where"]) for f in entries[file]["failures"] for c in f["changes"]]
+        assert ("resource removed", REMOVED_SINCE_1_9[stem]) in changes, (file, changes)
