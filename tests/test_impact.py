@@ -387,3 +387,52 @@ def test_upgrade_from_1_9_names_each_removed_api(upgrade_from_1_9: dict, stem: s
     for file in (f"{stem}.k", f"{stem}.yaml"):
         changes = [(c["kind"], c["where"]) for f in entries[file]["failures"] for c in f["changes"]]
         assert ("resource removed", REMOVED_SINCE_1_9[stem]) in changes, (file, changes)
+
+
+# --- Kubernetes 1.35 to 1.36 (corpus specs) over real manifests converted against 1.35 ------
+
+
+@pytest.fixture(scope="module")
+def upgrade_1_35(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from tests.conftest import CORPUS
+
+    specs = CORPUS / "k8s-openapi"
+    old_spec, new_spec = specs / "1.35" / "swagger.json", specs / "1.36" / "swagger.json"
+    website = CORPUS / "manifests" / "kubernetes-website"
+    if not (old_spec.is_file() and new_spec.is_file() and website.is_dir()):
+        pytest.skip(f"the shared corpus is absent ({CORPUS} holds the specs and manifests)")
+    base = tmp_path_factory.mktemp("k8s-1.35-impact")
+    manifests = base / "manifests"
+    for number, path in enumerate(sorted(website.rglob("*.yaml"))):
+        if number % 5 == 0:  # a fifth of the files, spread over the tree, keeps the run short
+            target = manifests / path.relative_to(website)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    assert _gen("--spec", old_spec, "-o", base / "k8s") == 0
+    assert main(["convert", "-q", str(manifests), "-o", str(base / "app"), "--schemas", str(base / "k8s")]) == 0
+    status, data, _ = _impact_run(base, "--spec", new_spec, base / "k8s", base / "app")
+    fresh = tmp_path_factory.mktemp("k8s-1.36-fresh")
+    assert _gen("--spec", new_spec, "-o", fresh / "k8s") == 0
+    shutil.copytree(base / "app", fresh / "app")
+    app = fresh / "app"
+    oracle = {
+        f.relative_to(app).as_posix(): (_kcl_error(base / "app" / f.relative_to(app), base / "app"), _kcl_error(f, app))
+        for f in sorted(app.rglob("*.k"))
+    }
+    return {"status": status, "data": data, "oracle": oracle, "app": base / "app"}
+
+
+@pytest.mark.corpus
+def test_upgrade_1_35_to_1_36_matches_a_direct_compile(upgrade_1_35: dict) -> None:
+    """The files the impact calls broken are exactly those that compile against 1.35 and not
+    against a fresh 1.36 module; those failing already are listed apart."""
+    oracle = upgrade_1_35["oracle"]
+    assert len(oracle) >= 40
+    app = upgrade_1_35["app"]
+    entries = {Path(e["path"]).relative_to(app).as_posix(): e for e in upgrade_1_35["data"]["impact"]}
+    assert set(entries) == set(oracle)
+    breaking = {path for path, (old, new) in oracle.items() if not old and new}
+    failing = {path for path, (old, _) in oracle.items() if old}
+    assert {p for p, e in entries.items() if e["breaks"]} == breaking
+    assert {p for p, e in entries.items() if e["already_failing"]} == failing
+    assert upgrade_1_35["status"] == (2 if breaking else 1)
