@@ -150,6 +150,7 @@ def plan(
         "options": _options_record(options, include_unserved),
         "resources": module.resources,
         "surface": surface(model),
+        "surface_rules": True,  # the surface records validation rules (locks before it did not)
     }
     if inputs.server_version:
         lock["server_version"] = inputs.server_version
@@ -180,8 +181,11 @@ def drift(plan_: Plan, output: Path) -> Drift:
 
 def changes(plan_: Plan, output: Path) -> list[Change]:
     """The change report against the surface recorded by the previous run in `output`."""
-    old_surface = read_lock(output).get("surface")
-    return compare(old_surface, plan_.lock["surface"]) if isinstance(old_surface, dict) else []
+    old = read_lock(output)
+    old_surface = old.get("surface")
+    if not isinstance(old_surface, dict):
+        return []
+    return compare(old_surface, plan_.lock["surface"], old.get("surface_rules") is True)
 
 
 def apply(plan_: Plan, output: Path, force: bool = False) -> WriteResult:

@@ -56,3 +56,51 @@ def test_the_markdown_report_puts_breaking_changes_first(tmp_path: Path) -> None
     assert max(text.index(w) for w in breaking if w not in harmless) < min(
         text.index(w) for w in harmless if w not in breaking
     )
+
+
+def _crd(rules: str = "") -> str:
+    return f"""apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {{name: dials.example.com}}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {{kind: Dial, plural: dials}}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                level: {{type: integer}}
+{rules}"""
+
+
+def _rule_changes(tmp_path: Path, forget_marker: bool) -> list[tuple]:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(_crd(), encoding="utf-8")
+    new.write_text(_crd('              x-kubernetes-validations: [{rule: "self.level <= 10"}]\n'), encoding="utf-8")
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    assert main(["gen", "-q", "--crd", str(old), "-o", str(out)]) == 0
+    if forget_marker:  # a lock written before surfaces recorded rules
+        lock = json.loads((out / "openapi-tool.lock").read_text(encoding="utf-8"))
+        del lock["surface_rules"]
+        (out / "openapi-tool.lock").write_text(json.dumps(lock), encoding="utf-8")
+    main(["gen", "-q", "--crd", str(new), "-o", str(out), "--check", "--report-json", str(report)])
+    items = json.loads(report.read_text(encoding="utf-8"))["outputs"][0]["changes"]["items"]
+    return [_entry(item) for item in items]
+
+
+def test_a_rule_added_where_there_was_none_is_a_breaking_change(tmp_path: Path) -> None:
+    assert _rule_changes(tmp_path, forget_marker=False) == [
+        ("rule added", "example.com.v1.DialSpec", "self.level <= 10", True)
+    ]
+
+
+def test_a_lock_from_before_rules_were_recorded_reports_no_rule_change(tmp_path: Path) -> None:
+    assert _rule_changes(tmp_path, forget_marker=True) == []

@@ -22,8 +22,11 @@ class Change:
         return asdict(self)
 
 
-def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
-    """Changes from the `old` surface to the `new` one, in a stable order."""
+def compare(old: dict[str, Any], new: dict[str, Any], old_records_rules: bool = False) -> list[Change]:
+    """Changes from the `old` surface to the `new` one, in a stable order.
+
+    `old_records_rules` says the old lock recorded validation rules (`surface_rules`), so an
+    old surface without any rules really had none."""
     changes: list[Change] = []
     old_resources = {v["resource"]: k for k, v in old.items() if "resource" in v}
     new_resources = {v["resource"]: k for k, v in new.items() if "resource" in v}
@@ -31,7 +34,8 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
         changes.append(Change(True, "resource removed", resource, "the API no longer serves this kind at this version"))
     for resource in sorted(new_resources.keys() - old_resources.keys()):
         changes.append(Change(False, "resource added", resource, "new kind or version"))
-    compare_rules = _has_rules(old) or not _has_rules(new)  # a lock from before rules were recorded
+    # a lock from before rules were recorded has none: adding them all is no change
+    compare_rules = old_records_rules or _has_rules(old) or not _has_rules(new)
     for key in sorted(old.keys() & new.keys()):
         if old[key] != new[key]:  # equal entries have no changes; most are equal on a regeneration
             changes += _schema_changes(old[key], new[key], compare_rules)
