@@ -28,3 +28,27 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the shared corpus is absent ({CORPUS} does not exist; it sits beside a full checkout)")
     return CORPUS
+
+
+# A minimal CRD (group x.io, kind Foo, one integer field) that several tests generate from.
+FOO_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: foos.x.io}
+spec:
+  group: x.io
+  names: {kind: Foo, plural: foos}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+"""

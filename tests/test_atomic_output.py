@@ -17,29 +17,8 @@ import pytest
 
 from openapi_tool.cli import main
 
+from .conftest import FOO_CRD as FOO
 from .conftest import ROOT
-
-FOO = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: foos.x.io}
-spec:
-  group: x.io
-  names: {kind: Foo, plural: foos}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-"""
 
 
 def _crd(group: str, kind: str, size_type: str = "integer") -> str:

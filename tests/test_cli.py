@@ -11,31 +11,10 @@ import pytest
 from openapi_tool.cli import main
 from openapi_tool.output import LOCK
 
+from .conftest import FOO_CRD as CRD
 from .conftest import ROOT
 
 WIDGETS = str(ROOT / "specs" / "crds" / "widgets.example.com.yaml")
-
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: foos.x.io}
-spec:
-  group: x.io
-  names: {kind: Foo, plural: foos}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              size: {type: integer}
-"""
 
 
 def _write(tmp_path: Path, name: str, text: str) -> str:
