@@ -52,3 +52,25 @@ spec:
             properties:
               size: {type: integer}
 """
+
+
+def crd_document(group: str, kind: str, spec_schema: dict) -> dict:
+    """A namespaced CRD with one served version `v1` whose `spec` is `spec_schema`."""
+    plural = kind.lower() + "s"
+    version = {
+        "name": "v1",
+        "served": True,
+        "storage": True,
+        "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": spec_schema}}},
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group,
+            "names": {"kind": kind, "plural": plural},
+            "scope": "Namespaced",
+            "versions": [version],
+        },
+    }

@@ -15,6 +15,7 @@ from openapi_tool.cli import main
 from openapi_tool.kcl_compile import compile_module
 
 from . import fidelity
+from .conftest import crd_document
 
 SPEC = {
     "type": "object",
@@ -64,24 +65,7 @@ VALUES = {
 
 
 def _crd() -> dict:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "vaults.enums.example"},
-        "spec": {
-            "group": "enums.example",
-            "names": {"kind": "Vault", "plural": "vaults"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": SPEC}}},
-                }
-            ],
-        },
-    }
+    return crd_document("enums.example", "Vault", SPEC)
 
 
 def _instances() -> list[dict]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from . import fidelity
+from .conftest import crd_document
 
 SPEC = {
     "type": "object",
@@ -67,24 +68,7 @@ CHOICES = {
 
 
 def _crd() -> dict:
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": "filters.x.io"},
-        "spec": {
-            "group": "x.io",
-            "names": {"kind": "Filter", "plural": "filters"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": "v1",
-                    "served": True,
-                    "storage": True,
-                    "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": SPEC}}},
-                }
-            ],
-        },
-    }
+    return crd_document("x.io", "Filter", SPEC)
 
 
 def _instances() -> list[dict]:
