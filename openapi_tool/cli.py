@@ -8,6 +8,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from openapi_tool import __version__
 from openapi_tool.errors import InputError, Interrupted, UsageError, from_os_error
@@ -102,6 +103,11 @@ examples:
   openapi-tool convert deploy/ -o kcl/ --schemas k8s/ --layout resource --verify
       one file per resource (kcl/web/web_deployment.k), then run each file with kcl-lib
       and compare with the manifests
+  openapi-tool convert app/ -o kcl/ --schemas k8s/ --verify
+      app/ holds kustomization.yaml files (a base and overlays): each kustomization
+      directory D becomes kcl/D/kustomization.k, which renders what `kubectl kustomize app/D`
+      renders; an overlay imports its bases and writes only what it changes. --verify
+      compares each with `kubectl kustomize` (or `kustomize build`) when one is on PATH
 """
 
 
@@ -308,7 +314,8 @@ def _parser() -> argparse.ArgumentParser:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="manifest file or directory (recursive: .yaml, .yml, .json), or - for stdin",
+        help="manifest file or directory (recursive: .yaml, .yml, .json), or - for stdin; "
+        "one directory holding kustomization.yaml files converts as a Kustomize tree",
     )
     convert.add_argument(
         "-o",
@@ -488,12 +495,15 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     from openapi_tool.convert import ConvertOptions, convert, verify_conversion
+    from openapi_tool.convert.kustomize.pipeline import is_kustomize_tree
     from openapi_tool.output import write_tree
     from openapi_tool.staging import remove_stale
 
     output = Path(args.output)
     remove_stale(output)  # a run killed while moving files in left them half-way: put them back first
     options = ConvertOptions(tuple(args.schemas), args.layout, args.name)
+    if is_kustomize_tree(args.paths):
+        return _convert_tree(args, options, reporter)
     conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
     record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
     result = write_tree(output, conversion.files, record, args.force)
@@ -514,6 +524,29 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
         file=sys.stderr,
     )
     return 1 if failures else 0
+
+
+def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) -> int:
+    from openapi_tool.convert.kustomize.pipeline import convert_tree
+    from openapi_tool.convert.kustomize.verify import verify_tree
+    from openapi_tool.output import write_tree
+
+    root, output = Path(args.paths[0]), Path(args.output)
+    conversion = convert_tree(root, output, options, reporter.warn, reporter.progress)
+    record = {"tool": f"openapi-tool {__version__}", "command": "convert", "kustomizations": conversion.kustomizations}
+    result = write_tree(output, conversion.files, record, args.force)
+    if not args.quiet:
+        print(
+            f"{output}: {conversion.summary}; {len(result.written)} files written, "
+            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
+            file=sys.stderr,
+        )
+    if not args.verify:
+        return 0
+    report = verify_tree(root, output, conversion.kustomizations, conversion.expected, reporter.progress)
+    for line in report.lines:
+        print(f"verify: {line}", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Reporter], int]] = {

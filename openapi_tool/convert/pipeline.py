@@ -77,7 +77,7 @@ def convert(
     for source in sources:
         for message in source.warnings:
             warn(message)
-    units_by_source = [_units(source, catalog) for source in sources]
+    units_by_source = [units_of(source, catalog, set()) for source in sources]
     units = [u for group in units_by_source for u in group]
     _warn_unknown(units, catalog, warn)
     name = options.module_name or identifier(output.resolve().name, "manifests")
@@ -103,8 +103,8 @@ def convert(
     return Conversion(files, expected, units, problems, runs)
 
 
-def _units(source: SourceFile, catalog: Catalog) -> list[Unit]:
-    taken: set[str] = set()
+def units_of(source: SourceFile, catalog: Catalog, taken: set[str]) -> list[Unit]:
+    """A unit per non-empty document, named apart from the names in `taken` (which get theirs)."""
     units = []
     for document in source.documents:
         if document.root is None:
@@ -161,7 +161,7 @@ def _final_check(units: list[Unit], runner: Runner, progress: Callable[[int, int
     return problems
 
 
-def _block(unit: Unit, aliases: dict[str, str]) -> Block:
+def document_block(unit: Unit, aliases: dict[str, str]) -> Block:
     comments = unit.document.comments
     lines = emit_document(unit.name, unit.root, typings(unit, aliases), {c.line for c in comments})
     return Block(place_comments(lines, comments), unit.name)
@@ -185,7 +185,7 @@ def _typed(unit: Unit) -> bool:
     return any(r.typing.head for r in unit.resources)
 
 
-def _comment_block(source: SourceFile, index: int) -> Block | None:
+def comment_block(source: SourceFile, index: int) -> Block | None:
     comments = source.documents[index].comments
     return Block([Line(0, c.text) for c in comments]) if comments else None
 
@@ -203,7 +203,7 @@ def _layout(
         wanted = []
         for document in source.documents:
             unit = by_index.get(document.index)
-            block = _block(unit, aliases) if unit is not None else _comment_block(source, document.index)
+            block = document_block(unit, aliases) if unit is not None else comment_block(source, document.index)
             if block is not None:
                 kcl_file.blocks.append(block)
             if unit is not None:
@@ -216,13 +216,13 @@ def _layout(
     for document in source.documents:
         unit = by_index.get(document.index)
         if unit is None:
-            block = _comment_block(source, document.index)
+            block = comment_block(source, document.index)
             if block is not None:
                 pending.append(block)
             continue
         aliases = import_aliases(imports_of(unit.resources), {unit.name.casefold()})
         kcl_file = KclFile(f"{directory}/{unit.name}.k", source.header if not out else [], aliases)
-        kcl_file.blocks = pending + [_block(unit, aliases)]
+        kcl_file.blocks = pending + [document_block(unit, aliases)]
         kcl_file.guard = id(unit) in guarded
         pending = []
         out.append((kcl_file, [Expected(unit.label, to_data(unit.root))]))

@@ -1,0 +1,221 @@
+"""Convert a Kustomize tree: build every kustomization, write each resource file once as
+instances, and each kustomization as a list of what it takes from its bases and changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openapi_tool.convert.catalog import load_catalog
+from openapi_tool.convert.kustomize.build import build
+from openapi_tool.convert.kustomize.check import check_entries
+from openapi_tool.convert.kustomize.entries import Entry, Item
+from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
+from openapi_tool.convert.kustomize.layout import Package, find_kustomization_dirs, owner, plan_packages
+from openapi_tool.convert.kustomize.resource import Resource
+from openapi_tool.convert.naming import import_aliases
+from openapi_tool.convert.pipeline import ConvertOptions, comment_block, document_block, units_of
+from openapi_tool.convert.plan import Unit, decide, imports_of
+from openapi_tool.convert.probe import Runner
+from openapi_tool.convert.read import SourceFile, parse_file, parse_values
+from openapi_tool.convert.tree import to_data
+from openapi_tool.kcl.names import identifier
+from openapi_tool.naming import claim
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class TreeConversion:
+    files: dict[str, str]
+    """Relative path -> text, `kcl.mod` included."""
+    kustomizations: dict[str, str]
+    """Kustomization directory (relative to the tree, `.` for its root) -> its entry file."""
+    expected: dict[str, list[Any]] = field(default_factory=dict)
+    """Entry file -> the documents kustomize renders for it."""
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Kustomization directory -> why it is not converted."""
+    fallbacks: list[str] = field(default_factory=list)
+    """Entry files written with every document in full, as their changes did not render right."""
+
+    @property
+    def summary(self) -> str:
+        return (
+            f"{len(self.kustomizations)} of {len(self.kustomizations) + len(self.skipped)} kustomizations "
+            f"converted, {sum(len(v) for v in self.expected.values())} documents"
+        )
+
+
+def is_kustomize_tree(paths: list[str]) -> bool:
+    """Whether convert's one argument is a directory holding kustomizations."""
+    return len(paths) == 1 and Path(paths[0]).is_dir() and bool(find_kustomization_dirs(Path(paths[0])))
+
+
+def convert_tree(
+    root: Path,
+    output: Path,
+    options: ConvertOptions,
+    warn: Warn,
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> TreeConversion:
+    """Every file of the output module; nothing is written here."""
+    directories = find_kustomization_dirs(root)
+    catalog = load_catalog(list(options.schemas), warn)
+    packages = plan_packages(directories, {m.name for m in catalog.modules})
+    outputs, skipped = _build_all(root, directories, warn, progress)
+    files = _resource_files(root, outputs)
+    name = options.module_name or identifier(output.resolve().name, "manifests")
+    sources = {path: parse_file(str(root / path), path, (root / path).read_bytes()) for path in files}
+    for source in sources.values():
+        for message in source.warnings:
+            warn(message)
+    names: dict[str, set[str]] = {d: {"resources", "manifests"} for d in directories}
+    units = {
+        path: units_of(source, catalog, names[owner(path, directories) or "."]) for path, source in sources.items()
+    }
+    with Runner(catalog.kcl_mod(name, None), import_aliases, parse_values) as runner:
+        decide([u for group in units.values() for u in group], runner, progress)
+    for group in units.values():
+        for unit in group:
+            for resource in unit.resources:
+                if resource.problem:
+                    warn(f"{unit.label}: {resource.problem}; written as a plain config")
+    writer = _Writer(root, directories, packages, sources, units, outputs)
+    entries = {d: writer.entry(d) for d in directories}
+    expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
+    texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
+    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress)
+    fallbacks = sorted(problems)
+    for directory in directories:
+        if packages[directory].entry in problems:
+            entries[directory] = writer.entry(directory, plain=True)
+            texts[packages[directory].entry] = entries[directory].text()
+            warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
+    files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
+    files_out.update(texts)
+    mapping = {d: packages[d].entry for d in directories if d in outputs}
+    return TreeConversion(files_out, mapping, expected, skipped, fallbacks)
+
+
+def _build_all(
+    root: Path, directories: list[str], warn: Warn, progress: Callable[[int, int, str], None]
+) -> tuple[dict[str, list[Resource]], dict[str, str]]:
+    outputs: dict[str, list[Resource]] = {}
+    skipped: dict[str, str] = {}
+    for done, directory in enumerate(directories):
+        try:
+            outputs[directory] = build(root / directory, root)
+        except Unsupported as error:
+            skipped[directory] = f"{error.field} is not converted"
+            warn(f"{root / directory}: {skipped[directory]} ({error}); left out")
+        except BuildError as error:
+            skipped[directory] = f"kustomize cannot build it: {error}"
+            warn(f"{root / directory}: {skipped[directory]}; left out")
+        progress(done + 1, len(directories), "building kustomizations")
+    return outputs, skipped
+
+
+def _resource_files(root: Path, outputs: dict[str, list[Resource]]) -> list[str]:
+    """The resource files the kustomizations read, relative to the tree root."""
+    return sorted(
+        {
+            r.origin.path
+            for resources in outputs.values()
+            for r in resources
+            if r.origin is not None and r.origin.kind == "file" and _inside(r.origin.path)
+        }
+    )
+
+
+def _inside(path: str) -> bool:
+    return not path.startswith("../") and path != ".."
+
+
+class _Writer:
+    """Makes the entry of each kustomization from the builds and the converted documents."""
+
+    def __init__(
+        self,
+        root: Path,
+        directories: list[str],
+        packages: dict[str, Package],
+        sources: dict[str, SourceFile],
+        units: dict[str, list[Unit]],
+        outputs: dict[str, list[Resource]],
+    ) -> None:
+        self.root = root
+        self.directories = directories
+        self.packages = packages
+        self.sources = sources
+        self.outputs = outputs
+        self.owned: dict[str, list[str]] = {}
+        for path in sources:
+            self.owned.setdefault(owner(path, directories) or ".", []).append(path)
+        self.unit_at = {(path, u.document.index): u for path, group in units.items() for u in group}
+        self.units = units
+
+    def entry(self, directory: str, plain: bool = False) -> Entry:
+        package = self.packages[directory]
+        entry = Entry(package)
+        schema_imports: dict[str, str] = {}
+        for path in self.owned.get(directory, []):
+            for unit in self.units[path]:
+                schema_imports.update(imports_of(unit.resources))
+        taken = {"resources", "manifests"} | {
+            u.name.casefold() for p in self.owned.get(directory, []) for u in self.units[p]
+        }
+        entry.schema_imports = import_aliases(schema_imports, taken)
+        for path in self.owned.get(directory, []):
+            source = self.sources[path]
+            if not entry.blocks:
+                entry.header.extend(c.text for c in source.header)
+            for document in source.documents:
+                unit = self.unit_at.get((path, document.index))
+                block = document_block(unit, entry.schema_imports) if unit else comment_block(source, document.index)
+                if block is not None:
+                    entry.blocks.append(block)
+        if directory in self.outputs:
+            aliases: dict[str, str] = {}
+            entry.items = [self._item(directory, r, aliases, taken, plain) for r in self.outputs[directory]]
+            entry.package_imports = {path: alias for path, alias in aliases.items()}
+            entry.guard = _ends_with_break(entry.items[-1].value) if entry.items else False
+        return entry
+
+    def _item(self, directory: str, resource: Resource, aliases: dict[str, str], taken: set[str], plain: bool) -> Item:
+        origin = resource.origin
+        if plain or origin is None or origin.kind == "generated" or not _inside(origin.path):
+            return Item(None, None, resource.data)
+        if origin.kind == "file":
+            unit = self.unit_at.get((origin.path, origin.index))
+            home = owner(origin.path, self.directories) or "."
+            if unit is None:
+                return Item(None, None, resource.data)
+            if home != directory and not self.packages[home].folder:
+                return Item(None, None, resource.data)
+            ref = unit.name if home == directory else f"{self._alias(home, aliases, taken)}.{unit.name}"
+            return Item(ref, to_data(unit.root), resource.data)
+        if origin.path not in self.outputs or origin.path == directory or not self.packages[origin.path].folder:
+            return Item(None, None, resource.data)
+        base = self.outputs[origin.path][origin.index].data
+        return Item(f"{self._alias(origin.path, aliases, taken)}.resources[{origin.index}]", base, resource.data)
+
+    def _alias(self, directory: str, aliases: dict[str, str], taken: set[str]) -> str:
+        path = self.packages[directory].import_path
+        if path not in aliases:
+            last = path.rpartition(".")[2] or "root"
+            aliases[path] = claim("_" + last, taken, separator="_")
+        return aliases[path]
+
+
+def _ends_with_break(value: Any) -> bool:
+    """Whether a string anywhere in the value ends in a line break (a schema instance
+    renders in its schema's order, so any of them may come last)."""
+    if isinstance(value, str):
+        return value.endswith("\n")
+    if isinstance(value, dict):
+        return any(_ends_with_break(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_ends_with_break(v) for v in value)
+    return False

@@ -1,0 +1,65 @@
+"""`convert --verify` on a Kustomize tree: run each kustomization's KCL file with kcl-lib and
+compare its documents with what `kubectl kustomize` (or `kustomize build`) prints for the
+directory, or, with neither on PATH, with what the converter computed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openapi_tool.convert.kclrun import Executor, Program
+from openapi_tool.convert.kustomize.check import difference
+from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.oracle import kustomize_command, render_text
+from openapi_tool.convert.read import parse_values
+from openapi_tool.kcl_compile import external_packages
+
+
+@dataclass
+class TreeReport:
+    lines: list[str] = field(default_factory=list)
+    ok: bool = True
+
+
+def verify_tree(
+    root: Path,
+    output: Path,
+    kustomizations: dict[str, str],
+    expected: dict[str, list[Any]],
+    progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+) -> TreeReport:
+    report = TreeReport()
+    command = kustomize_command()
+    if command is None:
+        report.lines.append(
+            "neither kubectl nor kustomize is on PATH: comparing with the documents the converter computed"
+        )
+    directories = sorted(kustomizations)
+    out = output.resolve()
+    external = external_packages(out)
+    programs = [Program(str(out), (), external, (str(out / kustomizations[d]),)) for d in directories]
+    exact = 0
+    with Executor() as executor:
+        for done, (directory, result) in enumerate(zip(directories, executor.run_all(programs))):
+            wanted = _wanted(root / directory, expected[kustomizations[directory]], command is not None)
+            problem = wanted if isinstance(wanted, str) else difference(result.yaml, result.error, wanted)
+            if problem:
+                report.ok = False
+                report.lines.append(f"{output / kustomizations[directory]}: {problem}")
+            else:
+                exact += 1
+            progress(done + 1, len(directories), "verifying")
+    oracle = " ".join(command) if command else "the converter"
+    report.lines.append(f"verified {exact}/{len(directories)} kustomizations: kcl-lib renders what {oracle} renders")
+    return report
+
+
+def _wanted(directory: Path, computed: list[Any], use_oracle: bool) -> list[Any] | str:
+    if not use_oracle:
+        return computed
+    try:
+        return [d for d in parse_values(render_text(directory), str(directory)) if d is not None]
+    except BuildError as error:
+        return f"kustomize cannot build {directory}: {error}"
