@@ -1,0 +1,263 @@
+"""`kustomize build` in Python: accumulate resources, components and generators level by level,
+run the builtin transformers in kustomize's order, then the whole-tree passes and the final sort."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from openapi_tool.convert.kustomize import generators, namerefs, patches, replacements, transformers, variables
+from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
+from openapi_tool.convert.kustomize.load import _Loader, is_remote, load_kustomization
+from openapi_tool.convert.kustomize.order import sort_resources
+from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
+
+LOCAL_CONFIG = "config.kubernetes.io/local-config"
+"""Resources annotated with this (unless "false") are left out of the output."""
+
+
+@dataclass
+class _Accumulator:
+    """Kustomize's ResAccumulator: the resources so far, the `configurations` files met, the vars."""
+
+    resources: list[Resource] = field(default_factory=list)
+    config_paths: list[Path] = field(default_factory=list)
+    vars: list[dict[str, Any]] = field(default_factory=list)
+
+    def append(self, resource: Resource, source: str) -> None:
+        """Add one resource; kustomize refuses a second resource with the same current id."""
+        key = _id_key(resource.id)
+        if any(_id_key(r.id) == key for r in self.resources):
+            raise BuildError(
+                f"accumulating resources from '{source}': may not add resource with an already registered id: "
+                f"{_id_text(resource.id)}"
+            )
+        self.resources.append(resource)
+
+    def merge_vars(self, incoming: list[dict[str, Any]]) -> None:
+        names = {v.get("name") for v in self.vars}
+        for var in incoming:
+            if not isinstance(var, dict):
+                raise BuildError("invalid Kustomization: vars entries must be mappings")
+            if var.get("name") in names:
+                raise BuildError(f"var '{var.get('name')}' already encountered")
+            names.add(var.get("name"))
+            self.vars.append(var)
+
+
+@dataclass
+class _Target:
+    """One kustomization being accumulated, with the tree root and the directories on the way."""
+
+    directory: Path
+    root: Path
+    kustomization: dict[str, Any]
+    stack: tuple[Path, ...]
+
+
+def build(directory: Path, root: Path) -> list[Resource]:
+    """The resources `kubectl kustomize directory` prints, in its order (origins relative to `root`)."""
+    directory, root = directory.resolve(), root.resolve()
+    kustomization = load_kustomization(directory)
+    if kustomization.get("buildMetadata"):
+        raise Unsupported("buildMetadata")
+    if kustomization["kind"] == "Component":
+        raise BuildError(f"expected kind != 'Component' for path '{directory}'")
+    accumulator = _Accumulator()
+    _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
+    resources = accumulator.resources
+    generators.apply_hash_suffixes(resources)
+    config = _configurations(accumulator)
+    namerefs.fix_name_references(resources, config.name_reference if config else [])
+    if accumulator.vars:
+        variables.resolve_vars(resources, accumulator.vars, config.var_reference if config else [])
+    kept = [r for r in resources if not _is_local(r)]
+    return sort_resources(kept, kustomization.get("sortOptions"))
+
+
+def _accumulate(target: _Target, acc: _Accumulator) -> None:
+    """Kustomize's accumulateTarget: resources, configurations, generators, components, transformers, vars."""
+    k = target.kustomization
+    for entry in k.get("resources") or []:
+        _accumulate_resource(target, acc, entry)
+    acc.config_paths.extend(_local_file(target, str(p), "configurations") for p in k.get("configurations") or [])
+    if k.get("configMapGenerator") or k.get("secretGenerator"):
+        generators.run_generators(acc.resources, k, target.directory, _relative(target.directory, target.root))
+    for entry in k.get("components") or []:
+        _accumulate_component(target, acc, entry)
+    _run_transformers(target, acc)
+    acc.merge_vars(list(k.get("vars") or []))
+
+
+def _run_transformers(target: _Target, acc: _Accumulator) -> None:
+    """The builtin transformers in kustomize's order (configureBuiltinTransformers)."""
+    k, directory, resources = target.kustomization, target.directory, acc.resources
+    config: transformers.Configurations | None = None
+
+    def configurations() -> transformers.Configurations:
+        nonlocal config
+        if config is None:
+            config = transformers.load_configurations(list(acc.config_paths))
+        return config
+
+    if k.get("patchesStrategicMerge"):
+        patches.apply_strategic_merge_patches(resources, list(k["patchesStrategicMerge"]), directory)
+    if k.get("patches"):
+        patches.apply_patches(resources, list(k["patches"]), directory)
+    if k.get("namespace"):
+        transformers.set_namespace(resources, str(k["namespace"]), configurations())
+    if k.get("namePrefix") or k.get("nameSuffix"):
+        prefix, suffix = str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or "")
+        transformers.add_prefix_suffix(resources, prefix, suffix, configurations())
+    if k.get("labels") or k.get("commonLabels"):
+        transformers.add_labels(
+            resources, list(k.get("labels") or []), dict(k.get("commonLabels") or {}), configurations()
+        )
+    if k.get("commonAnnotations"):
+        transformers.add_annotations(resources, dict(k["commonAnnotations"]), configurations())
+    if k.get("patchesJson6902"):
+        patches.apply_json6902_patches(resources, list(k["patchesJson6902"]), directory)
+    if k.get("replicas"):
+        transformers.set_replicas(resources, list(k["replicas"]), configurations())
+    if k.get("images"):
+        transformers.set_images(resources, list(k["images"]), configurations())
+    if k.get("replacements"):
+        replacements.apply_replacements(resources, list(k["replacements"]), directory)
+
+
+def _configurations(acc: _Accumulator) -> transformers.Configurations | None:
+    """The merged configurations of the whole tree, None when there are none to read."""
+    return transformers.load_configurations(list(acc.config_paths)) if acc.config_paths else None
+
+
+def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None:
+    """One `resources` entry: a file of documents, or a directory built as a kustomization."""
+    path = Path(os.path.normpath(target.directory / entry))
+    if path.is_file():
+        _accumulate_file(target, acc, entry, path)
+    elif path.is_dir():
+        child = _Accumulator()
+        _accumulate_directory(target, child, path, component=False)
+        origin_path = _relative(path, target.root)
+        for index, resource in enumerate(child.resources):
+            resource.origin = Origin("kustomization", origin_path, index)
+            acc.append(resource, entry)
+        acc.config_paths.extend(child.config_paths)
+        acc.merge_vars(child.vars)
+    elif is_remote(entry):
+        raise Unsupported("remote resources", entry)
+    else:
+        raise BuildError(f"accumulating resources: '{path}': no such file or directory")
+
+
+def _accumulate_component(target: _Target, acc: _Accumulator, entry: str) -> None:
+    """One `components` entry: a Component directory applied to the resources accumulated so far."""
+    path = Path(os.path.normpath(target.directory / entry))
+    if path.is_dir():
+        _accumulate_directory(target, acc, path, component=True)
+    elif is_remote(entry):
+        raise Unsupported("remote components", entry)
+    else:
+        raise BuildError(f"accumulating components: '{path}' is not a directory")
+
+
+def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, component: bool) -> None:
+    real = path.resolve()
+    if real in target.stack:
+        raise BuildError(f"cycle detected: '{real}' is already being built")
+    kustomization = load_kustomization(real)
+    kind = kustomization["kind"]
+    if component and kind != "Component":
+        raise BuildError(f"expected kind 'Component' for path '{real}' but got '{kind}'")
+    if not component and kind == "Component":
+        raise BuildError(f"expected kind != 'Component' for path '{real}'")
+    _accumulate(_Target(real, target.root, kustomization, (*target.stack, real)), acc)
+
+
+def _accumulate_file(target: _Target, acc: _Accumulator, entry: str, path: Path) -> None:
+    real = _local_file(target, entry, "resources")
+    origin_path = _relative(path, target.root)
+    for index, data in enumerate(read_documents(real, entry)):
+        acc.append(Resource(data, Origin("file", origin_path, index)), entry)
+
+
+def read_documents(path: Path, entry: str) -> list[dict[str, Any]]:
+    """The resources of a YAML file as kustomize reads them: empty documents dropped, `*List`
+    documents with `items` replaced by their items (queued after the file's other documents)."""
+    try:
+        queue = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader)]
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
+    result: list[dict[str, Any]] = []
+    while queue:
+        document = queue.pop(0)
+        if document is None or document == {}:
+            continue
+        _validate(document, entry)
+        kind = document["kind"]
+        if not kind.endswith("List") or "items" not in document:
+            result.append(document)
+            continue
+        items = document["items"]
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise BuildError(f"expected array in {kind}/items, but found {type(items).__name__}")
+        for item in items:
+            if item is None or item == {}:
+                continue
+            _validate(item, entry)
+            queue.append(item)
+    return result
+
+
+def _validate(document: Any, entry: str) -> None:
+    """Kustomize's metadata check: a mapping with a kind, and a name unless it is a list."""
+    if not isinstance(document, dict):
+        raise BuildError(f"accumulating resources from '{entry}': a document is not a mapping")
+    kind = document.get("kind")
+    if not isinstance(kind, str) or not kind:
+        raise BuildError(f"accumulating resources from '{entry}': missing kind in object")
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not kind.endswith("List") and not name:
+        raise BuildError(f"accumulating resources from '{entry}': missing metadata.name in object")
+
+
+def _local_file(target: _Target, entry: str, field_name: str) -> Path:
+    """A file a kustomization reads: it must be in or below the kustomization's directory."""
+    path = Path(os.path.normpath(target.directory / entry))
+    if is_remote(entry) and not path.exists():
+        raise Unsupported(f"remote {field_name}", entry)
+    if not path.exists():
+        raise BuildError(f"{field_name}: '{path}': no such file or directory")
+    real = path.resolve()
+    if real != target.directory and target.directory not in real.parents:
+        raise BuildError(f"security; file '{real}' is not in or below '{target.directory}'")
+    return real
+
+
+def _is_local(resource: Resource) -> bool:
+    annotations = resource.metadata.get("annotations")
+    if not isinstance(annotations, dict) or LOCAL_CONFIG not in annotations:
+        return False
+    return annotations[LOCAL_CONFIG] != "false"
+
+
+def _id_key(rid: ResId) -> ResId:
+    """The id as kustomize compares them: no namespace and `default` are the same namespace."""
+    return ResId(rid.group, rid.version, rid.kind, rid.name, rid.namespace or "default")
+
+
+def _id_text(rid: ResId) -> str:
+    gvk = ".".join([rid.kind or "[noKind]", rid.version or "[noVer]", rid.group or "[noGrp]"])
+    return f"{gvk}/{rid.name or '[noName]'}.{rid.namespace or '[noNs]'}"
+
+
+def _relative(path: Path, root: Path) -> str:
+    """`path` relative to `root`, `/`-separated ("." for the root itself)."""
+    return Path(os.path.relpath(path, root)).as_posix()
