@@ -70,6 +70,8 @@ def build(directory: Path, root: Path) -> list[Resource]:
     accumulator = _Accumulator()
     _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
     resources = accumulator.resources
+    for position, resource in enumerate(resources):
+        resource.position = position
     generators.apply_hash_suffixes(resources)
     config = _configurations(accumulator)
     namerefs.fix_name_references(resources, config.name_reference if config else [])

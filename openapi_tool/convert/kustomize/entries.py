@@ -59,10 +59,12 @@ class Entry:
 
     def _output(self) -> list[str]:
         items = [self._item(item) for item in self.items or []]
+        # typed `[any]`: an overlay merges changes into these items, and KCL refuses `|` on a
+        # list item whose static type is a union of schemas
         if not items:
-            lines = [f"{OUTPUT} = []"]
+            lines = [f"{OUTPUT}: [any] = []"]
         else:
-            lines = [f"{OUTPUT} = ["]
+            lines = [f"{OUTPUT}: [any] = ["]
             lines.extend(INDENT + text for text in items)
             lines.append("]")
         lines.append("")

@@ -108,8 +108,9 @@ def _build_all(
         try:
             outputs[directory] = build(root / directory, root)
         except Unsupported as error:
-            skipped[directory] = f"{error.field} is not converted"
-            warn(f"{root / directory}: {skipped[directory]} ({error}); left out")
+            detail = str(error).removeprefix(error.field).lstrip(": ")
+            skipped[directory] = f"{error.field} is not converted" + (f" ({detail})" if detail else "")
+            warn(f"{root / directory}: {skipped[directory]}; left out")
         except BuildError as error:
             skipped[directory] = f"kustomize cannot build it: {error}"
             warn(f"{root / directory}: {skipped[directory]}; left out")
@@ -198,8 +199,15 @@ class _Writer:
             return Item(ref, to_data(unit.root), resource.data)
         if origin.path not in self.outputs or origin.path == directory or not self.packages[origin.path].folder:
             return Item(None, None, resource.data)
-        base = self.outputs[origin.path][origin.index].data
-        return Item(f"{self._alias(origin.path, aliases, taken)}.resources[{origin.index}]", base, resource.data)
+        printed = self.printed_at(origin.path).get(origin.index)
+        if printed is None:
+            return Item(None, None, resource.data)
+        base = self.outputs[origin.path][printed].data
+        return Item(f"{self._alias(origin.path, aliases, taken)}.resources[{printed}]", base, resource.data)
+
+    def printed_at(self, directory: str) -> dict[int, int]:
+        """Accumulation position -> index in the printed output, of a kustomization."""
+        return {r.position: index for index, r in enumerate(self.outputs[directory])}
 
     def _alias(self, directory: str, aliases: dict[str, str], taken: set[str]) -> str:
         path = self.packages[directory].import_path

@@ -53,6 +53,9 @@ class Resource:
     """Ids the resource had before renames (prefix/suffix, namespace, hash), oldest first;
     the name reference transformer finds references by these."""
     generated: Generated | None = None
+    position: int = -1
+    """Where `build` accumulated it, before ordering: what `Origin.index` of a resource taken
+    from another kustomization counts (that kustomization prints them sorted)."""
 
     @property
     def api_version(self) -> str:

@@ -4,6 +4,7 @@ directory, or, with neither on PATH, with what the converter computed."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,7 @@ from typing import Any
 
 from openapi_tool.convert.kclrun import Executor, Program
 from openapi_tool.convert.kustomize.check import difference
-from openapi_tool.convert.kustomize.errors import BuildError
-from openapi_tool.convert.kustomize.oracle import kustomize_command, render_text
+from openapi_tool.convert.kustomize.oracle import error_line, kustomize_command
 from openapi_tool.convert.read import parse_values
 from openapi_tool.kcl_compile import external_packages
 
@@ -43,7 +43,7 @@ def verify_tree(
     exact = 0
     with Executor() as executor:
         for done, (directory, result) in enumerate(zip(directories, executor.run_all(programs))):
-            wanted = _wanted(root / directory, expected[kustomizations[directory]], command is not None)
+            wanted = _wanted(root / directory, expected[kustomizations[directory]], command)
             problem = wanted if isinstance(wanted, str) else difference(result.yaml, result.error, wanted)
             if problem:
                 report.ok = False
@@ -56,10 +56,12 @@ def verify_tree(
     return report
 
 
-def _wanted(directory: Path, computed: list[Any], use_oracle: bool) -> list[Any] | str:
-    if not use_oracle:
+def _wanted(directory: Path, computed: list[Any], command: list[str] | None) -> list[Any] | str:
+    """The documents kustomize prints for `directory`, read as kcl's output is read; an
+    error message when it cannot build it."""
+    if command is None:
         return computed
-    try:
-        return [d for d in parse_values(render_text(directory), str(directory)) if d is not None]
-    except BuildError as error:
-        return f"kustomize cannot build {directory}: {error}"
+    done = subprocess.run([*command, str(directory)], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return f"kustomize cannot build {directory}: {error_line(done.stderr)}"
+    return [d for d in parse_values(done.stdout, str(directory)) if d is not None]
