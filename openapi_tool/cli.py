@@ -108,6 +108,9 @@ examples:
       directory D becomes kcl/D/kustomization.k, which renders what `kubectl kustomize app/D`
       renders; an overlay imports its bases and writes only what it changes. --verify
       compares each with `kubectl kustomize` (or `kustomize build`) when one is on PATH
+  openapi-tool convert config/ -o kcl/ --schemas k8s/ --crds
+      a kubebuilder config/ tree: the CRDs it renders are generated into kcl/_crds and
+      type its custom resources (config/samples)
 """
 
 
@@ -349,6 +352,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace or remove converted files even when they were edited since the last run (the edits are lost)",
     )
+    convert.add_argument(
+        "--crds",
+        action="store_true",
+        help="Kustomize trees: generate the schemas of the CRDs the tree renders into DIR/_crds (as "
+        "`gen --crd` would, using the k8s module among --schemas) and type the tree's custom resources with them",
+    )
     convert.add_argument("-q", "--quiet", action="store_true", help="no warnings or progress")
     return parser
 
@@ -532,6 +541,8 @@ def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) ->
     from openapi_tool.output import write_tree
 
     root, output = Path(args.paths[0]), Path(args.output)
+    if args.crds:
+        options = _with_tree_crds(root, output, options, args, reporter)
     conversion = convert_tree(root, output, options, reporter.warn, reporter.progress)
     record = {"tool": f"openapi-tool {__version__}", "command": "convert", "kustomizations": conversion.kustomizations}
     result = write_tree(output, conversion.files, record, args.force)
@@ -547,6 +558,40 @@ def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) ->
     for line in report.lines:
         print(f"verify: {line}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+CRDS_FOLDER = "_crds"
+"""Where `convert --crds` generates the tree's CRDs (no mirrored folder starts with `_`, and the
+folder must not be named as the module, which KCL would then find twice)."""
+
+
+def _with_tree_crds(root: Path, output: Path, options: Any, args: argparse.Namespace, reporter: Reporter) -> Any:
+    """Generate the schemas of the CRDs the tree renders into OUTPUT/_crds (a `gen --crd` run) and
+    add that module to the schemas the conversion types with."""
+    import dataclasses
+    import tempfile
+
+    import yaml
+
+    from openapi_tool.convert.kustomize.crds import rendered_crds
+    from openapi_tool.generate import run_job
+    from openapi_tool.kcl.names import identifier
+    from openapi_tool.regen.project import Job
+
+    crds = rendered_crds(root)
+    if not crds:
+        reporter.warn(f"{root}: --crds: the tree renders no CustomResourceDefinition")
+        return options
+    k8s = next((Path(s) for s in args.schemas if (Path(s) / "apimachinery").is_dir()), None)
+    name = identifier(args.name or output.resolve().name, "manifests") + "_crds"
+    with tempfile.TemporaryDirectory(prefix="openapi-tool-crds-") as scratch:
+        source = Path(scratch) / f"{root.resolve().name}-crds.yaml"
+        source.write_text(yaml.safe_dump_all(crds, sort_keys=False), encoding="utf-8")
+        job = Job(output=output / CRDS_FOLDER, crd=(str(source),), name=name, k8s_module=k8s)
+        outcome = run_job(job, False, reporter.warn, reporter.progress, force=args.force)
+    if not args.quiet:
+        print(f"{outcome.output}: schemas of {len(crds)} CRDs the tree renders", file=sys.stderr)
+    return dataclasses.replace(options, schemas=(*options.schemas, str(output / CRDS_FOLDER)))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Reporter], int]] = {
