@@ -1,5 +1,10 @@
 """Run every kustomization's KCL file with kcl-lib and name those that do not render the
-documents kustomize renders."""
+documents kustomize renders.
+
+The files are run in batches: one program imports the packages of many kustomizations and
+prints their outputs in one stream, each after a marker document; a batch that fails is
+split in halves until the files that fail are alone, and those run as `kcl run` would run
+them. A file at the module root cannot be imported, so it always runs alone."""
 
 from __future__ import annotations
 
@@ -11,13 +16,34 @@ from typing import Any
 
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.kclrun import Executor, Program
+from openapi_tool.convert.kustomize.entries import OUTPUT
 from openapi_tool.convert.read import parse_values
 from openapi_tool.kcl_compile import external_packages
+
+BATCH = 64
+MARKER = "__openapi_tool_entry__"
 
 
 def rendered(text: str) -> list[Any]:
     """The documents of kcl's output, without the `null` ones (kubectl skips them too)."""
     return [d for d in parse_values(text) if d is not None]
+
+
+def difference(output: str, error: str, wanted: list[Any]) -> str:
+    """Why kcl's `output` (or `error`) is not the documents `wanted`; "" when it is."""
+    if error:
+        return "kcl cannot run it: " + (error.strip().splitlines() or ["?"])[0]
+    return _compare(rendered(output), wanted)
+
+
+def _compare(shown: list[Any], wanted: list[Any]) -> str:
+    if len(shown) != len(wanted):
+        return f"kcl renders {len(shown)} documents, kustomize {len(wanted)}"
+    for index, (got, want) in enumerate(zip(shown, wanted)):
+        first = first_difference(want, got)
+        if first is not None:
+            return f"document {index + 1} differs: {first}"
+    return ""
 
 
 def check_entries(
@@ -35,30 +61,71 @@ def check_entries(
             path = scratch / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        external = external_packages(scratch)
-        order = sorted(expected)
-        programs = [Program(str(scratch), (), external, (str(scratch / relative),)) for relative in order]
-        problems: dict[str, str] = {}
-        with Executor() as executor:
-            for relative, result in zip(order, executor.run_all(programs)):
-                problem = difference(result.yaml, result.error, expected[relative])
-                if problem:
-                    problems[relative] = problem
-        progress(len(order), len(order), "checking kustomizations")
-        return problems
+        return _Checker(scratch, expected, progress).run()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def difference(output: str, error: str, wanted: list[Any]) -> str:
-    """Why kcl's `output` (or `error`) is not the documents `wanted`; "" when it is."""
-    if error:
-        return "kcl cannot run it: " + (error.strip().splitlines() or ["?"])[0]
-    shown = rendered(output)
-    if len(shown) != len(wanted):
-        return f"kcl renders {len(shown)} documents, kustomize {len(wanted)}"
-    for index, (got, want) in enumerate(zip(shown, wanted)):
-        first = first_difference(want, got)
-        if first is not None:
-            return f"document {index + 1} differs: {first}"
-    return ""
+class _Checker:
+    def __init__(
+        self, scratch: Path, expected: dict[str, list[Any]], progress: Callable[[int, int, str], None]
+    ) -> None:
+        self.scratch = scratch
+        self.expected = expected
+        self.progress = progress
+        self.external = external_packages(scratch)
+        self.problems: dict[str, str] = {}
+        self.done = 0
+
+    def run(self) -> dict[str, str]:
+        order = sorted(self.expected)
+        alone = [e for e in order if "/" not in e]
+        batched = [e for e in order if "/" in e]
+        waiting = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
+        with Executor() as executor:
+            while waiting:
+                programs = [self._batch_program(number, batch) for number, batch in enumerate(waiting)]
+                again: list[list[str]] = []
+                for batch, result in zip(waiting, executor.run_all(programs)):
+                    if result.error and len(batch) > 1:
+                        again.extend([batch[: len(batch) // 2], batch[len(batch) // 2 :]])
+                    elif result.error:
+                        alone.extend(batch)
+                    else:
+                        self._judge_batch(batch, result.yaml)
+                waiting = again
+            singles = [Program(str(self.scratch), (), self.external, (str(self.scratch / e),)) for e in alone]
+            for entry, result in zip(alone, executor.run_all(singles)):
+                self._record(entry, difference(result.yaml, result.error, self.expected[entry]))
+        return self.problems
+
+    def _batch_program(self, number: int, batch: list[str]) -> Program:
+        lines = ["import manifests"]
+        parts = []
+        for index, entry in enumerate(batch):
+            package = entry.rpartition("/")[0].replace("/", ".")
+            lines.append(f"import {package} as _p{index}")
+            parts.append(f'[{{{MARKER} = "{index}"}}] + _p{index}.{OUTPUT}')
+        parts.append(f'[{{{MARKER} = "end"}}]')
+        lines.append("manifests.yaml_stream(" + " + ".join(parts) + ")")
+        name = f"_check_{number}.k"
+        return Program(str(self.scratch), ((name, "\n".join(lines) + "\n"),), self.external)
+
+    def _judge_batch(self, batch: list[str], output: str) -> None:
+        documents = parse_values(output)
+        groups: dict[int, list[Any]] = {}
+        current: list[Any] | None = None
+        for document in documents:
+            if isinstance(document, dict) and set(document) == {MARKER}:
+                marker = document[MARKER]
+                current = groups.setdefault(int(marker), []) if marker != "end" else None
+            elif current is not None and document is not None:
+                current.append(document)
+        for index, entry in enumerate(batch):
+            self._record(entry, _compare(groups.get(index, []), self.expected[entry]))
+
+    def _record(self, entry: str, problem: str) -> None:
+        if problem:
+            self.problems[entry] = problem
+        self.done += 1
+        self.progress(self.done, len(self.expected), "checking kustomizations")
