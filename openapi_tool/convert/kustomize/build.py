@@ -65,8 +65,6 @@ def build(directory: Path, root: Path) -> list[Resource]:
     kustomization = load_kustomization(directory)
     if kustomization.get("buildMetadata"):
         raise Unsupported("buildMetadata")
-    if kustomization["kind"] == "Component":
-        raise BuildError(f"expected kind != 'Component' for path '{directory}'")
     accumulator = _Accumulator()
     _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
     resources = accumulator.resources
