@@ -138,6 +138,8 @@ def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None
     if path.is_file():
         _accumulate_file(target, acc, entry, path)
     elif path.is_dir():
+        if Path(entry).is_absolute():
+            raise BuildError(f"new root '{entry}' cannot be absolute")
         child = _Accumulator()
         _accumulate_directory(target, child, path, component=False)
         origin_path = _relative(path, target.root)
@@ -165,8 +167,9 @@ def _accumulate_component(target: _Target, acc: _Accumulator, entry: str) -> Non
 
 def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, component: bool) -> None:
     real = path.resolve()
-    if real in target.stack:
-        raise BuildError(f"cycle detected: '{real}' is already being built")
+    for visited in reversed(target.stack):
+        if real == visited or real in visited.parents:
+            raise BuildError(f"cycle detected: candidate root '{real}' contains visited root '{visited}'")
     kustomization = load_kustomization(real)
     kind = kustomization["kind"]
     if component and kind != "Component":

@@ -1,0 +1,65 @@
+"""The build core (resources, bases, components, List documents, order, load restrictor) against kubectl."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from openapi_tool.convert.kustomize.build import build
+from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
+from openapi_tool.convert.kustomize.load import find_kustomization
+from openapi_tool.convert.kustomize.oracle import render
+from openapi_tool.convert.kustomize.resource import Origin
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "core"
+needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed (the oracle)")
+
+
+@needs_kubectl
+@pytest.mark.parametrize("name", ["base", "overlay", "fifo", "custom-order"])
+def test_build_equals_kubectl(name: str) -> None:
+    directory = FIXTURES / name
+    assert [r.data for r in build(directory, FIXTURES)] == render(directory)
+
+
+@needs_kubectl
+@pytest.mark.parametrize(("name", "message"), [("restrictor", "is not in or below"), ("cycle", "cycle detected")])
+def test_refused_like_kubectl(name: str, message: str) -> None:
+    with pytest.raises(BuildError, match=message):
+        render(FIXTURES / name)
+    with pytest.raises(BuildError, match=message):
+        build(FIXTURES / name, FIXTURES)
+
+
+def test_origins() -> None:
+    resources = build(FIXTURES / "overlay", FIXTURES)
+    by_name = {(r.kind, r.name): r.origin for r in resources}
+    assert by_name[("CronJob", "nightly")] == Origin("file", "overlay/extra.yaml", 0)
+    assert by_name[("PodDisruptionBudget", "web")] == Origin("file", "component/pdb.yaml", 0)
+    assert by_name[("Deployment", "web")] == Origin("kustomization", "base", 0)
+    assert by_name[("Secret", "nested")].kind == "kustomization"
+
+
+def test_several_kustomization_files(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources: []\n")
+    (tmp_path / "Kustomization").write_text("resources: []\n")
+    with pytest.raises(BuildError, match="Found multiple kustomization files"):
+        find_kustomization(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", "kustomization.yaml is empty"),
+        ("foo: 1\n", 'unknown field "foo"'),
+        ("resources:\n- https://github.com/org/repo/base?ref=v1\n", "remote resources"),
+        ("helmCharts:\n- name: x\n", "helmCharts"),
+        ("transformers:\n- t.yaml\n", "transformers"),
+    ],
+)
+def test_refused_kustomizations(tmp_path: Path, text: str, error: str) -> None:
+    (tmp_path / "kustomization.yaml").write_text(text)
+    with pytest.raises((BuildError, Unsupported), match=error):
+        build(tmp_path, tmp_path)
