@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -18,10 +19,10 @@ needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kube
 
 
 @needs_kubectl
-@pytest.mark.parametrize("name", ["base", "overlay", "fifo", "custom-order"])
+@pytest.mark.parametrize("name", ["base", "overlay", "fifo", "custom-order", "scalars"])
 def test_build_equals_kubectl(name: str) -> None:
     directory = FIXTURES / name
-    assert [r.data for r in build(directory, FIXTURES)] == render(directory)
+    assert _typed([r.data for r in build(directory, FIXTURES)]) == _typed(render(directory))
 
 
 @needs_kubectl
@@ -31,6 +32,11 @@ def test_refused_like_kubectl(name: str, message: str) -> None:
         render(FIXTURES / name)
     with pytest.raises(BuildError, match=message):
         build(FIXTURES / name, FIXTURES)
+
+
+def _typed(documents: list) -> list:
+    """The documents with each scalar's type kept, so that 1, 1.0 and True differ."""
+    return [json.dumps(d, sort_keys=True) for d in documents]
 
 
 def test_origins() -> None:

@@ -12,7 +12,7 @@ import yaml
 
 from openapi_tool.convert.kustomize import generators, namerefs, patches, replacements, transformers, variables
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
-from openapi_tool.convert.kustomize.load import _Loader, is_remote, load_kustomization
+from openapi_tool.convert.kustomize.load import is_remote, load_documents, load_kustomization, output_value
 from openapi_tool.convert.kustomize.order import sort_resources
 from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
 
@@ -74,6 +74,8 @@ def build(directory: Path, root: Path) -> list[Resource]:
     if accumulator.vars:
         variables.resolve_vars(resources, accumulator.vars, config.var_reference if config else [])
     kept = [r for r in resources if not _is_local(r)]
+    for resource in kept:
+        resource.data = output_value(resource.data)
     return sort_resources(kept, kustomization.get("sortOptions"))
 
 
@@ -190,7 +192,7 @@ def read_documents(path: Path, entry: str) -> list[dict[str, Any]]:
     """The resources of a YAML file as kustomize reads them: empty documents dropped, `*List`
     documents with `items` replaced by their items (queued after the file's other documents)."""
     try:
-        queue = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader)]
+        queue = load_documents(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
     result: list[dict[str, Any]] = []
