@@ -26,7 +26,14 @@ def test_build_equals_kubectl(name: str) -> None:
 
 
 @needs_kubectl
-@pytest.mark.parametrize(("name", "message"), [("restrictor", "is not in or below"), ("cycle", "cycle detected")])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("restrictor", "is not in or below"),
+        ("cycle", "cycle detected"),
+        ("ambiguous-var", "found 2 resId matches"),
+    ],
+)
 def test_refused_like_kubectl(name: str, message: str) -> None:
     with pytest.raises(BuildError, match=message):
         render(FIXTURES / name)

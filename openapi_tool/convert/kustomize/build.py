@@ -4,6 +4,7 @@ run the builtin transformers in kustomize's order, then the whole-tree passes an
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,20 @@ class _Accumulator:
                 f"{_id_text(resource.id)}"
             )
         self.resources.append(resource)
+
+    def declare_vars(self, incoming: list[dict[str, Any]]) -> None:
+        """A kustomization's own `vars`: each must name at most one resource among those accumulated
+        (by any id it has had; the namespace only when the var gives one), as kustomize's MergeVars checks."""
+        for var in incoming:
+            target = var.get("objref") if isinstance(var, dict) else None
+            if not isinstance(target, dict):
+                continue
+            matches = [r for r in self.resources if any(_var_matches(target, rid) for rid in r.ids())]
+            if len(matches) > 1:
+                raise BuildError(
+                    f"found {len(matches)} resId matches for var {var.get('name')} (unable to disambiguate)"
+                )
+        self.merge_vars(incoming)
 
     def merge_vars(self, incoming: list[dict[str, Any]]) -> None:
         names = {v.get("name") for v in self.vars}
@@ -90,48 +105,72 @@ def _accumulate(target: _Target, acc: _Accumulator) -> None:
     for entry in k.get("components") or []:
         _accumulate_component(target, acc, entry)
     _run_transformers(target, acc)
-    acc.merge_vars(list(k.get("vars") or []))
+    acc.declare_vars(list(k.get("vars") or []))
 
 
 def _run_transformers(target: _Target, acc: _Accumulator) -> None:
-    """The builtin transformers in kustomize's order (configureBuiltinTransformers)."""
+    """The builtin transformers in kustomize's order (configureBuiltinTransformers), each only when its
+    field is set; resources left empty are dropped after each one, as kustomize's multiTransformer does."""
     k, directory, resources = target.kustomization, target.directory, acc.resources
     config: transformers.Configurations | None = None
 
     def configurations() -> transformers.Configurations:
         nonlocal config
         if config is None:
-            config = transformers.load_configurations(list(acc.config_paths))
+            config = transformers.load_configurations(_unique(acc.config_paths))
         return config
 
-    if k.get("patchesStrategicMerge"):
-        patches.apply_strategic_merge_patches(resources, list(k["patchesStrategicMerge"]), directory)
-    if k.get("patches"):
-        patches.apply_patches(resources, list(k["patches"]), directory)
-    if k.get("namespace"):
-        transformers.set_namespace(resources, str(k["namespace"]), configurations())
-    if k.get("namePrefix") or k.get("nameSuffix"):
-        prefix, suffix = str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or "")
-        transformers.add_prefix_suffix(resources, prefix, suffix, configurations())
-    if k.get("labels") or k.get("commonLabels"):
-        transformers.add_labels(
-            resources, list(k.get("labels") or []), dict(k.get("commonLabels") or {}), configurations()
-        )
-    if k.get("commonAnnotations"):
-        transformers.add_annotations(resources, dict(k["commonAnnotations"]), configurations())
-    if k.get("patchesJson6902"):
-        patches.apply_json6902_patches(resources, list(k["patchesJson6902"]), directory)
-    if k.get("replicas"):
-        transformers.set_replicas(resources, list(k["replicas"]), configurations())
-    if k.get("images"):
-        transformers.set_images(resources, list(k["images"]), configurations())
-    if k.get("replacements"):
-        replacements.apply_replacements(resources, list(k["replacements"]), directory)
+    steps: list[tuple[bool, Callable[[], None]]] = [
+        (
+            bool(k.get("patchesStrategicMerge")),
+            lambda: patches.apply_strategic_merge_patches(resources, list(k["patchesStrategicMerge"]), directory),
+        ),
+        (bool(k.get("patches")), lambda: patches.apply_patches(resources, list(k["patches"]), directory)),
+        (
+            bool(k.get("namespace")),
+            lambda: transformers.set_namespace(resources, str(k["namespace"]), configurations()),
+        ),
+        (
+            bool(k.get("namePrefix") or k.get("nameSuffix")),
+            lambda: transformers.add_prefix_suffix(
+                resources, str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or ""), configurations()
+            ),
+        ),
+        (
+            bool(k.get("labels") or k.get("commonLabels")),
+            lambda: transformers.add_labels(
+                resources, list(k.get("labels") or []), dict(k.get("commonLabels") or {}), configurations()
+            ),
+        ),
+        (
+            bool(k.get("commonAnnotations")),
+            lambda: transformers.add_annotations(resources, dict(k["commonAnnotations"]), configurations()),
+        ),
+        (
+            bool(k.get("patchesJson6902")),
+            lambda: patches.apply_json6902_patches(resources, list(k["patchesJson6902"]), directory),
+        ),
+        (bool(k.get("replicas")), lambda: transformers.set_replicas(resources, list(k["replicas"]), configurations())),
+        (bool(k.get("images")), lambda: transformers.set_images(resources, list(k["images"]), configurations())),
+        (
+            bool(k.get("replacements")),
+            lambda: replacements.apply_replacements(resources, list(k["replacements"]), directory),
+        ),
+    ]
+    for wanted, run in steps:
+        if wanted:
+            run()
+            resources[:] = [r for r in resources if r.data]
 
 
 def _configurations(acc: _Accumulator) -> transformers.Configurations | None:
     """The merged configurations of the whole tree, None when there are none to read."""
-    return transformers.load_configurations(list(acc.config_paths)) if acc.config_paths else None
+    return transformers.load_configurations(_unique(acc.config_paths)) if acc.config_paths else None
+
+
+def _unique(paths: list[Path]) -> list[Path]:
+    """The paths without repeats, first occurrence kept (a base included twice adds its files twice)."""
+    return list(dict.fromkeys(paths))
 
 
 def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None:
@@ -242,6 +281,24 @@ def _local_file(target: _Target, entry: str, field_name: str) -> Path:
     if real != target.directory and target.directory not in real.parents:
         raise BuildError(f"security; file '{real}' is not in or below '{target.directory}'")
     return real
+
+
+def _var_matches(target: dict[str, Any], rid: ResId) -> bool:
+    """Whether a var's objref names the id: group, version (from apiVersion when given), kind and name
+    equal; the namespace too when the objref gives one."""
+    api_version = str(target.get("apiVersion") or "")
+    if api_version:
+        group, _, version = api_version.rpartition("/")
+    else:
+        group, version = str(target.get("group") or ""), str(target.get("version") or "")
+    same = (group, version, str(target.get("kind") or ""), str(target.get("name") or "")) == (
+        rid.group,
+        rid.version,
+        rid.kind,
+        rid.name,
+    )
+    namespace = str(target.get("namespace") or "")
+    return same and (not namespace or _id_key(rid).namespace == namespace)
 
 
 def _is_local(resource: Resource) -> bool:
