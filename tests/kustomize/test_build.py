@@ -76,3 +76,30 @@ def test_refused_kustomizations(tmp_path: Path, text: str, error: str) -> None:
     (tmp_path / "kustomization.yaml").write_text(text)
     with pytest.raises((BuildError, Unsupported), match=error):
         build(tmp_path, tmp_path)
+
+
+@needs_kubectl
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "bases: []\n",
+        "foo: 1\n",
+        "resources: foo.yaml\n",
+        "resources:\n- 1\n",
+        "commonLabels:\n  a: yes\n",
+        "images:\n- 3\n",
+        "kind: Kustomisation\n",
+        "resources:\n- missing.yaml\n",
+    ],
+)
+def test_kustomization_errors_like_kubectl(tmp_path: Path, text: str) -> None:
+    (tmp_path / "kustomization.yaml").write_text(text)
+    with pytest.raises(BuildError) as oracle:
+        render(tmp_path)
+    with pytest.raises(BuildError) as ours:
+        build(tmp_path, tmp_path)
+    if "missing.yaml" in text:
+        assert "no such file or directory" in str(oracle.value) and "no such file or directory" in str(ours.value)
+    else:
+        assert str(ours.value) == str(oracle.value)

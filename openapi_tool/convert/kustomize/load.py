@@ -19,14 +19,35 @@ FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 KUSTOMIZATION_VERSION = "kustomize.config.k8s.io/v1beta1"
 COMPONENT_VERSION = "kustomize.config.k8s.io/v1alpha1"
 
-KNOWN_FIELDS = frozenset(
-    "apiVersion kind metadata openapi namePrefix nameSuffix namespace commonLabels labels commonAnnotations "
-    "patchesStrategicMerge patchesJson6902 patches images imageTags replacements replicas vars sortOptions "
-    "resources components crds bases configMapGenerator secretGenerator helmGlobals helmCharts "
-    "helmChartInflationGenerator generatorOptions configurations generators transformers validators "
-    "buildMetadata".split()
-)
-"""The fields of kustomize's Kustomization type (api/types/kustomization.go); others are refused."""
+_STRINGS = "[]string"
+FIELD_TYPES: dict[str, str] = {
+    **dict.fromkeys(("apiVersion", "kind", "namePrefix", "nameSuffix", "namespace"), "string"),
+    **dict.fromkeys(("commonLabels", "commonAnnotations", "openapi"), "map[string]string"),
+    **dict.fromkeys(
+        ("resources", "components", "crds", "bases", "configurations", "generators", "transformers", "validators"),
+        _STRINGS,
+    ),
+    "buildMetadata": _STRINGS,
+    "patchesStrategicMerge": "[]types.PatchStrategicMerge",
+    "patches": "[]types.Patch",
+    "patchesJson6902": "[]types.Patch",
+    "images": "[]types.Image",
+    "imageTags": "[]types.Image",
+    "replicas": "[]types.Replica",
+    "replacements": "[]types.ReplacementField",
+    "vars": "[]types.Var",
+    "labels": "[]types.Label",
+    "configMapGenerator": "[]types.ConfigMapArgs",
+    "secretGenerator": "[]types.SecretArgs",
+    "helmCharts": "[]types.HelmChart",
+    "helmChartInflationGenerator": "[]types.HelmChartArgs",
+    "metadata": "types.ObjectMeta",
+    "generatorOptions": "types.GeneratorOptions",
+    "sortOptions": "types.SortOptions",
+    "helmGlobals": "types.HelmGlobals",
+}
+"""The fields of kustomize's Kustomization type (api/types/kustomization.go) with their Go types;
+other fields are refused, and a value of the wrong JSON type too, as kustomize's decoder does."""
 
 UNSUPPORTED_FIELDS = (
     "openapi",
@@ -199,10 +220,61 @@ def load_kustomization(directory: Path) -> dict[str, Any]:
         raise BuildError("kustomization.yaml is empty")
     if not isinstance(data, dict):
         raise BuildError(f"invalid Kustomization: cannot unmarshal {type(data).__name__} into Kustomization")
-    for key in data:
-        if key not in KNOWN_FIELDS:
+    return normalise(decode(data), directory)
+
+
+def decode(data: dict[str, Any]) -> dict[str, Any]:
+    """The kustomization's fields as Go's JSON decoder takes them: names matched exactly or else
+    without regard to case, unknown names and values of the wrong type refused."""
+    by_lower = {name.lower(): name for name in FIELD_TYPES}
+    decoded: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key if key in FIELD_TYPES else by_lower.get(str(key).lower())
+        if name is None:
             raise BuildError(f'invalid Kustomization: json: unknown field "{key}"')
-    return normalise(data, directory)
+        _check_type(name, FIELD_TYPES[name], value)
+        decoded[name] = value
+    return decoded
+
+
+def _check_type(field_name: str, go_type: str, value: Any) -> None:
+    """BuildError with the decoder's message when `value` cannot be decoded into `go_type`."""
+    if value is None:
+        return
+    found = _json_type(value)
+    if go_type.startswith("[]"):
+        expected, item_type = "array", go_type[2:]
+    elif go_type.startswith("map["):
+        expected, item_type = "object", "string"
+    else:
+        expected, item_type = ("string" if go_type == "string" else "object"), ""
+    if found != expected:
+        raise BuildError(
+            f"invalid Kustomization: json: cannot unmarshal {found} into Go struct field Kustomization.{field_name} "
+            f"of type {go_type}"
+        )
+    items = value if expected == "array" else list(value.values()) if go_type.startswith("map[") else []
+    for item in items:
+        if item is not None and _json_type(item) != (
+            "string" if item_type in ("string", "types.PatchStrategicMerge") else "object"
+        ):
+            raise BuildError(
+                f"invalid Kustomization: json: cannot unmarshal {_json_type(item)} into Go struct field "
+                f"Kustomization.{field_name} of type {item_type}"
+            )
+
+
+def _json_type(value: Any) -> str:
+    """The JSON type name Go's decoder reports for a YAML value."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "string"
 
 
 def normalise(data: dict[str, Any], directory: Path) -> dict[str, Any]:
@@ -229,16 +301,17 @@ def normalise(data: dict[str, Any], directory: Path) -> dict[str, Any]:
     for key in UNSUPPORTED_FIELDS:
         if k.get(key):
             raise Unsupported(key)
-    for key in ("resources", "components"):
-        for entry in k.get(key) or []:
-            if not isinstance(entry, str):
-                raise BuildError(f"invalid Kustomization: {key} entries must be strings")
     return k
 
 
 def _is_empty(k: dict[str, Any]) -> bool:
     """Kustomize's CheckEmpty: nothing but kind and apiVersion holds a value (an empty list is a value)."""
-    return all(v is None or v == "" or v is False for key, v in k.items() if key not in ("kind", "apiVersion"))
+    folded = ("bases", "imageTags", "helmChartInflationGenerator")  # appended to nil: an empty list adds nothing
+    return all(
+        v is None or v == "" or v is False or (key in folded and v == [])
+        for key, v in k.items()
+        if key not in ("kind", "apiVersion")
+    )
 
 
 def _fold_env_source(generator: Any) -> Any:
