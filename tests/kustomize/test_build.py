@@ -10,7 +10,7 @@ import pytest
 
 from openapi_tool.convert.kustomize.build import build
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
-from openapi_tool.convert.kustomize.load import find_kustomization
+from openapi_tool.convert.kustomize.load import find_kustomization, load_documents
 from openapi_tool.convert.kustomize.oracle import render
 from openapi_tool.convert.kustomize.resource import Origin
 
@@ -103,3 +103,11 @@ def test_kustomization_errors_like_kubectl(tmp_path: Path, text: str) -> None:
         assert "no such file or directory" in str(oracle.value) and "no such file or directory" in str(ours.value)
     else:
         assert str(ours.value) == str(oracle.value)
+
+
+def test_alias_values_are_copies() -> None:
+    """kustomize writes an aliased value out as a copy: changing one place must not change the other."""
+    text = "kind: ConfigMap\nmetadata:\n  name: a\n  labels: &l {app: x}\ndata: *l\n"
+    document = load_documents(text)[0]
+    document["data"]["extra"] = "1"
+    assert document["metadata"]["labels"] == {"app": "x"}

@@ -52,9 +52,9 @@ other fields are refused, and a value of the wrong JSON type too, as kustomize's
 UNSUPPORTED_FIELDS = (
     "openapi",
     "crds",
-    "helmGlobals",
     "helmCharts",
     "helmChartInflationGenerator",
+    "helmGlobals",
     "generators",
     "transformers",
     "validators",
@@ -189,8 +189,17 @@ def output_value(value: Any) -> Any:
 
 
 def load_documents(text: str) -> list[Any]:
-    """Every document of a resource YAML stream, read as kustomize reads and writes values."""
-    return list(yaml.load_all(text, Loader=ResourceLoader))
+    """Every document of a resource YAML stream, read as kustomize reads and writes values
+    (a YAML alias becomes a copy of its anchor's value: changing one leaves the other)."""
+    return [_unshared(document) for document in yaml.load_all(text, Loader=ResourceLoader)]
+
+
+def _unshared(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _unshared(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unshared(item) for item in value]
+    return value
 
 
 def find_kustomization(directory: Path) -> Path | None:
