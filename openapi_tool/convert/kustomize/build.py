@@ -20,6 +20,25 @@ from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 """Resources annotated with this (unless "false") are left out of the output."""
 
+BUILD_ANNOTATIONS = frozenset(
+    [
+        *(
+            f"internal.config.kubernetes.io/{name}"
+            for name in (
+                "previousKinds previousNames prefixes suffixes previousNamespaces allowNameChange allowKindChange "
+                "refBy generatorBehavior needsHashSuffix path index seqindent id annotations-migration-resource-id"
+            ).split()
+        ),
+        "config.kubernetes.io/path",
+        "config.kubernetes.io/index",
+        "config.k8s.io/id",
+        "config.kubernetes.io/origin",
+        "alpha.config.kubernetes.io/transformations",
+    ]
+)
+"""Annotations kustomize uses while building and removes from its output (resource.BuildAnnotations,
+the origin and transformation annotations); an `annotations` mapping left empty is removed too."""
+
 
 @dataclass
 class _Accumulator:
@@ -91,6 +110,7 @@ def build(directory: Path, root: Path) -> list[Resource]:
     kept = [r for r in resources if not _is_local(r)]
     for resource in kept:
         resource.data = output_value(resource.data)
+        _remove_build_annotations(resource)
     return sort_resources(kept, kustomization.get("sortOptions"))
 
 
@@ -299,6 +319,19 @@ def _var_matches(target: dict[str, Any], rid: ResId) -> bool:
     )
     namespace = str(target.get("namespace") or "")
     return same and (not namespace or _id_key(rid).namespace == namespace)
+
+
+def _remove_build_annotations(resource: Resource) -> None:
+    metadata = resource.data.get("metadata")
+    if not isinstance(metadata, dict) or "annotations" not in metadata:
+        return
+    annotations = metadata["annotations"]
+    if isinstance(annotations, dict):
+        annotations = {key: value for key, value in annotations.items() if key not in BUILD_ANNOTATIONS}
+    if annotations:
+        metadata["annotations"] = annotations
+    else:
+        del metadata["annotations"]
 
 
 def _is_local(resource: Resource) -> bool:
