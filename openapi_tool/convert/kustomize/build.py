@@ -103,10 +103,10 @@ def build(directory: Path, root: Path) -> list[Resource]:
     _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
     resources = accumulator.resources
     generators.apply_hash_suffixes(resources)
-    config = _configurations(accumulator)
-    namerefs.fix_name_references(resources, config.name_reference if config else [])
+    config = transformers.load_configurations(_unique(accumulator.config_paths))
+    namerefs.fix_name_references(resources, config.name_reference)
     if accumulator.vars:
-        variables.resolve_vars(resources, accumulator.vars, config.var_reference if config else [])
+        variables.resolve_vars(resources, accumulator.vars, config.var_reference)
     kept = [r for r in resources if not _is_local(r)]
     for resource in kept:
         resource.data = output_value(resource.data)
@@ -183,11 +183,6 @@ def _run_transformers(target: _Target, acc: _Accumulator) -> None:
             resources[:] = [r for r in resources if r.data]
 
 
-def _configurations(acc: _Accumulator) -> transformers.Configurations | None:
-    """The merged configurations of the whole tree, None when there are none to read."""
-    return transformers.load_configurations(_unique(acc.config_paths)) if acc.config_paths else None
-
-
 def _unique(paths: list[Path]) -> list[Path]:
     """The paths without repeats, first occurrence kept (a base included twice adds its files twice)."""
     return list(dict.fromkeys(paths))
@@ -227,6 +222,8 @@ def _accumulate_component(target: _Target, acc: _Accumulator, entry: str) -> Non
 
 
 def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, component: bool) -> None:
+    """Build the kustomization at `path` into `acc`, refusing a directory that is or contains one
+    already on the way (kustomize's loader cycle check) and the wrong kind (Component or not)."""
     real = path.resolve()
     for visited in reversed(target.stack):
         if real == visited or real in visited.parents:
@@ -241,6 +238,8 @@ def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, compon
 
 
 def _accumulate_file(target: _Target, acc: _Accumulator, entry: str, path: Path) -> None:
+    """The resources of one file; a resource's origin index is its position among the file's
+    resources (documents in order, then the items of `*List` documents, as kustomize queues them)."""
     real = _local_file(target, entry, "resources")
     origin_path = _relative(path, target.root)
     for index, data in enumerate(read_documents(real, entry)):
