@@ -19,7 +19,9 @@ needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kube
 
 
 @needs_kubectl
-@pytest.mark.parametrize("name", ["base", "overlay", "fifo", "custom-order", "scalars", "annotations"])
+@pytest.mark.parametrize(
+    "name", ["base", "overlay", "fifo", "custom-order", "scalars", "annotations", "over-fifo", "bases-order"]
+)
 def test_build_equals_kubectl(name: str) -> None:
     directory = FIXTURES / name
     assert _typed([r.data for r in build(directory, FIXTURES)]) == _typed(render(directory))
