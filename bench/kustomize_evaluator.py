@@ -97,8 +97,8 @@ def _evaluate(job: tuple[Path, Row, bool]) -> Outcome:
     directory = corpus / row.project / row.dir
     try:
         want = _oracle(directory, use_cache)
-    except BuildError as error:
-        return Outcome(row, False, f"oracle failed: {error}")
+    except Exception as error:  # noqa: BLE001 - kubectl's failure or output PyYAML cannot read
+        return Outcome(row, False, f"oracle failed: {type(error).__name__}: {error}")
     try:
         got = [resource.data for resource in build(directory, corpus / row.project)]
     except Unsupported as error:
