@@ -57,6 +57,18 @@ def test_origins() -> None:
     assert by_name[("Secret", "nested")].kind == "kustomization"
 
 
+@needs_kubectl
+def test_directory_without_kustomization_like_kubectl(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text("resources:\n- child\n")
+    (tmp_path / "child").mkdir()
+    with pytest.raises(BuildError) as oracle:
+        render(tmp_path)
+    with pytest.raises(BuildError) as ours:
+        build(tmp_path, tmp_path)
+    expected = str(oracle.value)
+    assert str(ours.value) in expected and str(ours.value).startswith("unable to find one of")
+
+
 def test_several_kustomization_files(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
     (tmp_path / "Kustomization").write_text("resources: []\n")

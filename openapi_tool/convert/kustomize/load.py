@@ -219,7 +219,7 @@ def load_kustomization(directory: Path) -> dict[str, Any]:
     """The kustomization of `directory`, with legacy fields folded in as kustomize folds them."""
     path = find_kustomization(directory)
     if path is None:
-        names = ", ".join(f"'{n}'" for n in FILE_NAMES)
+        names = ", ".join(f"'{n}'" for n in FILE_NAMES[:-1]) + f" or '{FILE_NAMES[-1]}'"
         raise BuildError(f"unable to find one of {names} in directory '{directory}'")
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
