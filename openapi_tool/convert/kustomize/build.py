@@ -4,6 +4,7 @@ run the builtin transformers in kustomize's order, then the whole-tree passes an
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,31 @@ import yaml
 
 from openapi_tool.convert.kustomize import generators, namerefs, patches, replacements, transformers, variables
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
-from openapi_tool.convert.kustomize.load import _Loader, is_remote, load_kustomization
+from openapi_tool.convert.kustomize.load import is_remote, load_documents, load_kustomization, output_value
 from openapi_tool.convert.kustomize.order import sort_resources
 from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 """Resources annotated with this (unless "false") are left out of the output."""
+
+BUILD_ANNOTATIONS = frozenset(
+    [
+        *(
+            f"internal.config.kubernetes.io/{name}"
+            for name in (
+                "previousKinds previousNames prefixes suffixes previousNamespaces allowNameChange allowKindChange "
+                "refBy generatorBehavior needsHashSuffix path index seqindent id annotations-migration-resource-id"
+            ).split()
+        ),
+        "config.kubernetes.io/path",
+        "config.kubernetes.io/index",
+        "config.k8s.io/id",
+        "config.kubernetes.io/origin",
+        "alpha.config.kubernetes.io/transformations",
+    ]
+)
+"""Annotations kustomize uses while building and removes from its output (resource.BuildAnnotations,
+the origin and transformation annotations); an `annotations` mapping left empty is removed too."""
 
 
 @dataclass
@@ -37,6 +57,20 @@ class _Accumulator:
                 f"{_id_text(resource.id)}"
             )
         self.resources.append(resource)
+
+    def declare_vars(self, incoming: list[dict[str, Any]]) -> None:
+        """A kustomization's own `vars`: each must name at most one resource among those accumulated
+        (by any id it has had; the namespace only when the var gives one), as kustomize's MergeVars checks."""
+        for var in incoming:
+            target = var.get("objref") if isinstance(var, dict) else None
+            if not isinstance(target, dict):
+                continue
+            matches = [r for r in self.resources if any(_var_matches(target, rid) for rid in r.ids())]
+            if len(matches) > 1:
+                raise BuildError(
+                    f"found {len(matches)} resId matches for var {var.get('name')} (unable to disambiguate)"
+                )
+        self.merge_vars(incoming)
 
     def merge_vars(self, incoming: list[dict[str, Any]]) -> None:
         names = {v.get("name") for v in self.vars}
@@ -65,19 +99,20 @@ def build(directory: Path, root: Path) -> list[Resource]:
     kustomization = load_kustomization(directory)
     if kustomization.get("buildMetadata"):
         raise Unsupported("buildMetadata")
-    if kustomization["kind"] == "Component":
-        raise BuildError(f"expected kind != 'Component' for path '{directory}'")
     accumulator = _Accumulator()
     _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
     resources = accumulator.resources
     for position, resource in enumerate(resources):
         resource.position = position
     generators.apply_hash_suffixes(resources)
-    config = _configurations(accumulator)
-    namerefs.fix_name_references(resources, config.name_reference if config else [])
+    config = transformers.load_configurations(_unique(accumulator.config_paths))
+    namerefs.fix_name_references(resources, config.name_reference)
     if accumulator.vars:
-        variables.resolve_vars(resources, accumulator.vars, config.var_reference if config else [])
+        variables.resolve_vars(resources, accumulator.vars, config.var_reference)
     kept = [r for r in resources if not _is_local(r)]
+    for resource in kept:
+        resource.data = output_value(resource.data)
+        _remove_build_annotations(resource)
     return sort_resources(kept, kustomization.get("sortOptions"))
 
 
@@ -92,48 +127,67 @@ def _accumulate(target: _Target, acc: _Accumulator) -> None:
     for entry in k.get("components") or []:
         _accumulate_component(target, acc, entry)
     _run_transformers(target, acc)
-    acc.merge_vars(list(k.get("vars") or []))
+    acc.declare_vars(list(k.get("vars") or []))
 
 
 def _run_transformers(target: _Target, acc: _Accumulator) -> None:
-    """The builtin transformers in kustomize's order (configureBuiltinTransformers)."""
+    """The builtin transformers in kustomize's order (configureBuiltinTransformers), each only when its
+    field is set; resources left empty are dropped after each one, as kustomize's multiTransformer does."""
     k, directory, resources = target.kustomization, target.directory, acc.resources
     config: transformers.Configurations | None = None
 
     def configurations() -> transformers.Configurations:
         nonlocal config
         if config is None:
-            config = transformers.load_configurations(list(acc.config_paths))
+            config = transformers.load_configurations(_unique(acc.config_paths))
         return config
 
-    if k.get("patchesStrategicMerge"):
-        patches.apply_strategic_merge_patches(resources, list(k["patchesStrategicMerge"]), directory)
-    if k.get("patches"):
-        patches.apply_patches(resources, list(k["patches"]), directory)
-    if k.get("namespace"):
-        transformers.set_namespace(resources, str(k["namespace"]), configurations())
-    if k.get("namePrefix") or k.get("nameSuffix"):
-        prefix, suffix = str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or "")
-        transformers.add_prefix_suffix(resources, prefix, suffix, configurations())
-    if k.get("labels") or k.get("commonLabels"):
-        transformers.add_labels(
-            resources, list(k.get("labels") or []), dict(k.get("commonLabels") or {}), configurations()
-        )
-    if k.get("commonAnnotations"):
-        transformers.add_annotations(resources, dict(k["commonAnnotations"]), configurations())
-    if k.get("patchesJson6902"):
-        patches.apply_json6902_patches(resources, list(k["patchesJson6902"]), directory)
-    if k.get("replicas"):
-        transformers.set_replicas(resources, list(k["replicas"]), configurations())
-    if k.get("images"):
-        transformers.set_images(resources, list(k["images"]), configurations())
-    if k.get("replacements"):
-        replacements.apply_replacements(resources, list(k["replacements"]), directory)
+    steps: list[tuple[bool, Callable[[], None]]] = [
+        (
+            bool(k.get("patchesStrategicMerge")),
+            lambda: patches.apply_strategic_merge_patches(resources, list(k["patchesStrategicMerge"]), directory),
+        ),
+        (bool(k.get("patches")), lambda: patches.apply_patches(resources, list(k["patches"]), directory)),
+        (
+            bool(k.get("namespace")),
+            lambda: transformers.set_namespace(resources, str(k["namespace"]), configurations()),
+        ),
+        (
+            bool(k.get("namePrefix") or k.get("nameSuffix")),
+            lambda: transformers.add_prefix_suffix(
+                resources, str(k.get("namePrefix") or ""), str(k.get("nameSuffix") or ""), configurations()
+            ),
+        ),
+        (
+            bool(k.get("labels") or k.get("commonLabels")),
+            lambda: transformers.add_labels(
+                resources, list(k.get("labels") or []), dict(k.get("commonLabels") or {}), configurations()
+            ),
+        ),
+        (
+            bool(k.get("commonAnnotations")),
+            lambda: transformers.add_annotations(resources, dict(k["commonAnnotations"]), configurations()),
+        ),
+        (
+            bool(k.get("patchesJson6902")),
+            lambda: patches.apply_json6902_patches(resources, list(k["patchesJson6902"]), directory),
+        ),
+        (bool(k.get("replicas")), lambda: transformers.set_replicas(resources, list(k["replicas"]), configurations())),
+        (bool(k.get("images")), lambda: transformers.set_images(resources, list(k["images"]), configurations())),
+        (
+            bool(k.get("replacements")),
+            lambda: replacements.apply_replacements(resources, list(k["replacements"]), directory),
+        ),
+    ]
+    for wanted, run in steps:
+        if wanted:
+            run()
+            resources[:] = [r for r in resources if r.data]
 
 
-def _configurations(acc: _Accumulator) -> transformers.Configurations | None:
-    """The merged configurations of the whole tree, None when there are none to read."""
-    return transformers.load_configurations(list(acc.config_paths)) if acc.config_paths else None
+def _unique(paths: list[Path]) -> list[Path]:
+    """The paths without repeats, first occurrence kept (a base included twice adds its files twice)."""
+    return list(dict.fromkeys(paths))
 
 
 def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None:
@@ -142,6 +196,8 @@ def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None
     if path.is_file():
         _accumulate_file(target, acc, entry, path)
     elif path.is_dir():
+        if Path(entry).is_absolute():
+            raise BuildError(f"new root '{entry}' cannot be absolute")
         child = _Accumulator()
         _accumulate_directory(target, child, path, component=False)
         origin_path = _relative(path, target.root)
@@ -168,9 +224,12 @@ def _accumulate_component(target: _Target, acc: _Accumulator, entry: str) -> Non
 
 
 def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, component: bool) -> None:
+    """Build the kustomization at `path` into `acc`, refusing a directory that is or contains one
+    already on the way (kustomize's loader cycle check) and the wrong kind (Component or not)."""
     real = path.resolve()
-    if real in target.stack:
-        raise BuildError(f"cycle detected: '{real}' is already being built")
+    for visited in reversed(target.stack):
+        if real == visited or real in visited.parents:
+            raise BuildError(f"cycle detected: candidate root '{real}' contains visited root '{visited}'")
     kustomization = load_kustomization(real)
     kind = kustomization["kind"]
     if component and kind != "Component":
@@ -181,6 +240,8 @@ def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, compon
 
 
 def _accumulate_file(target: _Target, acc: _Accumulator, entry: str, path: Path) -> None:
+    """The resources of one file; a resource's origin index is its position among the file's
+    resources (documents in order, then the items of `*List` documents, as kustomize queues them)."""
     real = _local_file(target, entry, "resources")
     origin_path = _relative(path, target.root)
     for index, data in enumerate(read_documents(real, entry)):
@@ -191,7 +252,7 @@ def read_documents(path: Path, entry: str) -> list[dict[str, Any]]:
     """The resources of a YAML file as kustomize reads them: empty documents dropped, `*List`
     documents with `items` replaced by their items (queued after the file's other documents)."""
     try:
-        queue = [d for d in yaml.load_all(path.read_text(encoding="utf-8"), Loader=_Loader)]
+        queue = load_documents(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
     result: list[dict[str, Any]] = []
@@ -241,6 +302,37 @@ def _local_file(target: _Target, entry: str, field_name: str) -> Path:
     if real != target.directory and target.directory not in real.parents:
         raise BuildError(f"security; file '{real}' is not in or below '{target.directory}'")
     return real
+
+
+def _var_matches(target: dict[str, Any], rid: ResId) -> bool:
+    """Whether a var's objref names the id: group, version (from apiVersion when given), kind and name
+    equal; the namespace too when the objref gives one."""
+    api_version = str(target.get("apiVersion") or "")
+    if api_version:
+        group, _, version = api_version.rpartition("/")
+    else:
+        group, version = str(target.get("group") or ""), str(target.get("version") or "")
+    same = (group, version, str(target.get("kind") or ""), str(target.get("name") or "")) == (
+        rid.group,
+        rid.version,
+        rid.kind,
+        rid.name,
+    )
+    namespace = str(target.get("namespace") or "")
+    return same and (not namespace or _id_key(rid).namespace == namespace)
+
+
+def _remove_build_annotations(resource: Resource) -> None:
+    metadata = resource.data.get("metadata")
+    if not isinstance(metadata, dict) or "annotations" not in metadata:
+        return
+    annotations = metadata["annotations"]
+    if isinstance(annotations, dict):
+        annotations = {key: value for key, value in annotations.items() if key not in BUILD_ANNOTATIONS}
+    if annotations:
+        metadata["annotations"] = annotations
+    else:
+        del metadata["annotations"]
 
 
 def _is_local(resource: Resource) -> bool:
