@@ -240,41 +240,44 @@ def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, compon
 
 
 def _accumulate_file(target: _Target, acc: _Accumulator, entry: str, path: Path) -> None:
-    """The resources of one file; a resource's origin index is its position among the file's
-    resources (documents in order, then the items of `*List` documents, as kustomize queues them)."""
+    """The resources of one file, each with its origin: the document, and the item of a
+    `*List` document it was (documents in order, then list items, as kustomize queues them)."""
     real = _local_file(target, entry, "resources")
     origin_path = _relative(path, target.root)
-    for index, data in enumerate(read_documents(real, entry)):
-        acc.append(Resource(data, Origin("file", origin_path, index)), entry)
+    for data, index, item in read_documents(real, entry):
+        acc.append(Resource(data, Origin("file", origin_path, index, item)), entry)
 
 
-def read_documents(path: Path, entry: str) -> list[dict[str, Any]]:
-    """The resources of a YAML file as kustomize reads them: empty documents dropped, `*List`
-    documents with `items` replaced by their items (queued after the file's other documents)."""
+def read_documents(path: Path, entry: str) -> list[tuple[dict[str, Any], int, int | None]]:
+    """The resources of a YAML file as kustomize reads them, with the index of the document
+    each comes from and its index in that document's `items` (None for a whole document; a
+    list nested in a list gives -1): empty documents dropped, `*List` documents with `items`
+    replaced by their items (queued after the file's other documents)."""
     try:
-        queue = load_documents(path.read_text(encoding="utf-8"))
+        documents = load_documents(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
-    result: list[dict[str, Any]] = []
+    queue: list[tuple[Any, int, int | None]] = [(d, i, None) for i, d in enumerate(documents)]
+    result: list[tuple[dict[str, Any], int, int | None]] = []
     while queue:
-        document = queue.pop(0)
+        document, index, position = queue.pop(0)
         if document is None or document == {}:
             continue
         _validate(document, entry)
         kind = document["kind"]
         if not kind.endswith("List") or "items" not in document:
-            result.append(document)
+            result.append((document, index, position))
             continue
         items = document["items"]
         if items is None:
             continue
         if not isinstance(items, list):
             raise BuildError(f"expected array in {kind}/items, but found {type(items).__name__}")
-        for item in items:
+        for number, item in enumerate(items):
             if item is None or item == {}:
                 continue
             _validate(item, entry)
-            queue.append(item)
+            queue.append((item, index, number if position is None else -1))
     return result
 
 

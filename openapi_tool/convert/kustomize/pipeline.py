@@ -193,10 +193,16 @@ class _Writer:
             home = owner(origin.path, self.directories) or "."
             if unit is None:
                 return Item(None, None, resource.data)
-            if home != directory and not self.packages[home].folder:
+            if (home != directory and not self.packages[home].folder) or origin.item == -1:
                 return Item(None, None, resource.data)
             ref = unit.name if home == directory else f"{self._alias(home, aliases, taken)}.{unit.name}"
-            return Item(ref, to_data(unit.root), resource.data)
+            base = to_data(unit.root)
+            if origin.item is not None:
+                items = base.get("items") if isinstance(base, dict) else None
+                if not isinstance(items, list) or origin.item >= len(items):
+                    return Item(None, None, resource.data)
+                ref, base = f"{ref}.items[{origin.item}]", items[origin.item]
+            return Item(ref, base, resource.data)
         if origin.path not in self.outputs or origin.path == directory or not self.packages[origin.path].folder:
             return Item(None, None, resource.data)
         printed = self.printed_at(origin.path).get(origin.index)

@@ -32,6 +32,9 @@ class Origin:
     kind: str
     path: str
     index: int = 0
+    item: int | None = None
+    """For a file: the index in the `items` of the `*List` document it was taken from (None
+    when it is the whole document, -1 inside a list nested in a list)."""
 
 
 @dataclass
