@@ -53,6 +53,11 @@ class Resource:
     """Ids the resource had before renames (prefix/suffix, namespace, hash), oldest first;
     the name reference transformer finds references by these."""
     generated: Generated | None = None
+    prefixes: list[str] = field(default_factory=list)
+    """Non-empty namePrefix values added to the name, innermost kustomization first; the name
+    reference transformer prefers referrals renamed like the referrer."""
+    suffixes: list[str] = field(default_factory=list)
+    """Non-empty nameSuffix values added to the name, innermost kustomization first."""
 
     @property
     def api_version(self) -> str:
