@@ -161,3 +161,12 @@ def test_ambiguous_referral_is_an_error() -> None:
     assert "found multiple possible referrals" in result.stderr
     with pytest.raises(BuildError, match="found multiple possible referrals"):
         _fixed(directory, [])
+
+
+def test_conflicting_configuration_is_an_error() -> None:
+    directory = FIXTURES / "conflicting_config"
+    result = _kubectl(directory)
+    assert result.returncode != 0
+    assert "conflicting fieldspecs" in result.stderr
+    with pytest.raises(BuildError, match="conflicting fieldspecs"):
+        _fixed(directory, [])
