@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.fieldspecs import split_path
+from openapi_tool.convert.kustomize.nameref_defaults import NAME_REFERENCES
 from openapi_tool.convert.kustomize.namerefs import fix_name_references
 from openapi_tool.convert.kustomize.resource import Generated, Resource
 
@@ -170,3 +172,70 @@ def test_conflicting_configuration_is_an_error() -> None:
     assert "conflicting fieldspecs" in result.stderr
     with pytest.raises(BuildError, match="conflicting fieldspecs"):
         _fixed(directory, [])
+
+
+_API_VERSIONS = {
+    "APIService": "apiregistration.k8s.io/v1",
+    "ClusterRole": "rbac.authorization.k8s.io/v1",
+    "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
+    "CronJob": "batch/v1",
+    "DaemonSet": "apps/v1",
+    "Deployment": "apps/v1",
+    "HorizontalPodAutoscaler": "autoscaling/v2",
+    "Ingress": "networking.k8s.io/v1",
+    "IngressClass": "networking.k8s.io/v1",
+    "Job": "batch/v1",
+    "MutatingWebhookConfiguration": "admissionregistration.k8s.io/v1",
+    "PriorityClass": "scheduling.k8s.io/v1",
+    "ReplicaSet": "apps/v1",
+    "Role": "rbac.authorization.k8s.io/v1",
+    "RoleBinding": "rbac.authorization.k8s.io/v1",
+    "StatefulSet": "apps/v1",
+    "StorageClass": "storage.k8s.io/v1",
+    "ValidatingAdmissionPolicy": "admissionregistration.k8s.io/v1",
+    "ValidatingAdmissionPolicyBinding": "admissionregistration.k8s.io/v1",
+    "ValidatingWebhookConfiguration": "admissionregistration.k8s.io/v1",
+}
+"""apiVersions of the kinds in the default table (others are "v1")."""
+
+
+def _document(kind: str, name: str, api_version: str = "") -> dict[str, Any]:
+    return {"apiVersion": api_version or _API_VERSIONS.get(kind, "v1"), "kind": kind, "metadata": {"name": name}}
+
+
+def _reference(path: tuple[str, ...]) -> Any:
+    """A value naming "target" at the end of `path`, in the shape the field has."""
+    if path[-1] == "subjects":
+        return [{"kind": "ServiceAccount", "name": "target"}]
+    return {"name": "target"} if path[-1] in ("service", "configMap") and len(path) > 2 else "target"
+
+
+def _every_default_reference(directory: Path) -> None:
+    """A kustomization with one resource named "target" per referenced kind and one referrer per
+    default field spec, each naming "target" in that field."""
+    documents = []
+    for entry in NAME_REFERENCES:
+        documents.append(_document(entry["kind"], "target"))
+        for spec in entry["fieldSpecs"]:
+            group_version = f"{spec['group']}/{spec['version']}" if {"group", "version"} <= spec.keys() else ""
+            referrer = _document(spec["kind"], f"r{len(documents)}", group_version)
+            path = split_path(spec["path"])
+            node = referrer
+            for key in path[:-1]:
+                node = node.setdefault(key, {})
+            node[path[-1]] = _reference(path)
+            documents.append(referrer)
+    (directory / "resources.yaml").write_text(yaml.safe_dump_all(documents))
+    (directory / "kustomization.yaml").write_text("namePrefix: p-\nresources:\n- resources.yaml\n")
+
+
+def test_every_default_reference(tmp_path: Path) -> None:
+    _every_default_reference(tmp_path)
+    rendered = _rendered(tmp_path)
+    ours = {_key(r.data): r.data for r in _fixed(tmp_path, rendered)}
+    theirs = {_key(doc): doc for doc in rendered}
+    assert sorted(ours) == sorted(theirs)
+    untouched = [doc for doc in rendered if "p-target" not in yaml.safe_dump(doc)]
+    assert [(doc["kind"], doc["spec"]) for doc in untouched] == [("Ingress", {"ingressClassName": "target"})]
+    for key, doc in theirs.items():
+        assert ours[key] == doc, key
