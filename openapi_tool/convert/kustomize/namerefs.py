@@ -1,17 +1,3 @@
-<<<<<<< HEAD
-"""Stub until kz-nameref lands: name references follow renamed resources."""
-
-from collections.abc import Sequence
-
-from openapi_tool.convert.kustomize.errors import Unsupported
-from openapi_tool.convert.kustomize.resource import Resource
-
-
-def fix_name_references(resources: list[Resource], extra: Sequence[dict] = ()) -> None:
-    """Nothing to fix while no resource was renamed."""
-    if extra or any(r.previous and r.previous[0] != r.id for r in resources):
-        raise Unsupported("nameReference")
-=======
 """Kustomize's name reference transformer: once resources are renamed (prefix, suffix, namespace,
 hash), the fields of other resources that name them are rewritten to their new names.
 
@@ -372,4 +358,3 @@ def _walk(node: Any, path: tuple[str, ...], visit: Callable[[dict[str, Any], str
         _walk(node[head], rest, visit)
     else:
         visit(node, head)
->>>>>>> kz-nameref

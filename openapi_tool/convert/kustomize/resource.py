@@ -56,17 +56,14 @@ class Resource:
     """Ids the resource had before renames (prefix/suffix, namespace, hash), oldest first;
     the name reference transformer finds references by these."""
     generated: Generated | None = None
-<<<<<<< HEAD
     position: int = -1
     """Where `build` accumulated it, before ordering: what `Origin.index` of a resource taken
     from another kustomization counts (that kustomization prints them sorted)."""
-=======
     prefixes: list[str] = field(default_factory=list)
     """Non-empty namePrefix values added to the name, innermost kustomization first; the name
     reference transformer prefers referrals renamed like the referrer."""
     suffixes: list[str] = field(default_factory=list)
     """Non-empty nameSuffix values added to the name, innermost kustomization first."""
->>>>>>> kz-nameref
 
     @property
     def api_version(self) -> str:
