@@ -41,44 +41,63 @@ _METADATA_NAMESPACE = ("metadata", "namespace")
 _METADATA_LABELS = FieldSpec(("metadata", "labels"), create=True)
 
 
+def _sort_key(spec: FieldSpec) -> tuple[int, str]:
+    """Kustomize's order of field specs: by kind rank, then by group, version and kind."""
+    text = f"{spec.group or '~G'}_{spec.version or '~V'}_{spec.kind or '~K'}"
+    return (defaults.type_order(spec.kind), text)
+
+
+def _sorted(specs: Iterable[FieldSpec]) -> list[FieldSpec]:
+    return sorted(specs, key=_sort_key)
+
+
 @dataclass
 class Configurations:
-    """The field specs of each transformer: kustomize's defaults merged with `configurations` files."""
+    """The field specs of each transformer, as kustomize holds them for a kustomization: its
+    defaults merged with `configurations` files (and with those of the bases, see `merge`)."""
 
-    name_prefix: list[FieldSpec] = field(default_factory=lambda: list(defaults.NAME_PREFIX))
-    name_suffix: list[FieldSpec] = field(default_factory=lambda: list(defaults.NAME_SUFFIX))
-    namespace: list[FieldSpec] = field(default_factory=lambda: list(defaults.NAMESPACE))
-    common_labels: list[FieldSpec] = field(default_factory=lambda: list(defaults.COMMON_LABELS))
-    template_labels: list[FieldSpec] = field(default_factory=lambda: list(defaults.TEMPLATE_LABELS))
-    common_annotations: list[FieldSpec] = field(default_factory=lambda: list(defaults.COMMON_ANNOTATIONS))
-    images: list[FieldSpec] = field(default_factory=lambda: list(defaults.IMAGES))
-    replicas: list[FieldSpec] = field(default_factory=lambda: list(defaults.REPLICAS))
-    var_reference: list[FieldSpec] = field(default_factory=lambda: list(defaults.VAR_REFERENCE))
+    name_prefix: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.NAME_PREFIX))
+    name_suffix: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.NAME_SUFFIX))
+    namespace: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.NAMESPACE))
+    common_labels: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.COMMON_LABELS))
+    template_labels: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.TEMPLATE_LABELS))
+    common_annotations: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.COMMON_ANNOTATIONS))
+    images: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.IMAGES))
+    replicas: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.REPLICAS))
+    var_reference: list[FieldSpec] = field(default_factory=lambda: _sorted(defaults.VAR_REFERENCE))
     name_reference: list[dict[str, Any]] = field(default_factory=list)
     """Raw nameReference entries of `configurations` files (the defaults are the namerefs module's)."""
     labels: list[FieldSpec] = field(default_factory=list)
     """Extra fields of every `labels` entry (the `labels` list of `configurations` files; none by default)."""
 
+    @classmethod
+    def empty(cls) -> Configurations:
+        """No field specs at all: where kustomize starts each kustomization's accumulated configuration."""
+        return cls(**{f.name: [] for f in fields(cls)})
+
     def merge(self, other: Configurations) -> Configurations:
-        """This configuration with the specs of `other` added as kustomize merges them (a base's
-        configuration reaches the kustomizations that use it this way)."""
-        merged = Configurations()
+        """Kustomize's merge of two configurations: `other`'s specs added one by one to this one's
+        (see merge_specs), each list then sorted by kind."""
+        merged = Configurations.empty()
         for name in _CONFIG_KEYS.values():
-            setattr(merged, name, merge_specs(getattr(self, name), getattr(other, name)))
+            setattr(merged, name, _sorted(merge_specs(getattr(self, name), getattr(other, name))))
         merged.name_reference = [*self.name_reference, *other.name_reference]
         return merged
 
 
 def merge_specs(specs: list[FieldSpec], incoming: Iterable[FieldSpec]) -> list[FieldSpec]:
-    """`specs` plus each incoming spec that no spec already covers (same path, and a kind, group and
-    version that the incoming one selects); a covered one must agree on `create`."""
+    """`specs` plus each incoming spec unless one already there has its path and a kind, group
+    and version that the incoming one selects (empty selects anything); that one must agree on
+    `create`. So a general spec that comes after a kind-specific one with its path is dropped."""
     result = list(specs)
     for spec in incoming:
-        same = [s for s in result if s.path == spec.path and s.sequences == spec.sequences and _selects(spec, s)]
-        if not same:
+        same = next(
+            (s for s in result if s.path == spec.path and s.sequences == spec.sequences and _selects(spec, s)), None
+        )
+        if same is None:
             result.append(spec)
-        elif same[0].create != spec.create:
-            raise BuildError(f"conflicting fieldspecs for path {'/'.join(spec.path)}")
+        elif same.create != spec.create:
+            raise BuildError(f"failed to merge fieldSpec {'/'.join(spec.path)}: conflicting fieldspecs")
     return result
 
 
@@ -90,12 +109,23 @@ def _selects(selector: FieldSpec, spec: FieldSpec) -> bool:
     )
 
 
-def load_configurations(paths: list[Path]) -> Configurations:
-    """Kustomize's default field specs merged with those of the given `configurations` files."""
-    result = Configurations()
+def make_configurations(paths: list[Path]) -> Configurations:
+    """Kustomize's defaults merged with the given `configurations` files (merged in order first)."""
+    files = Configurations.empty()
     for path in paths:
-        result = result.merge(_read_configuration(path))
-    return result
+        files = files.merge(_read_configuration(path))
+    return Configurations().merge(files)
+
+
+def load_configurations(paths: list[Path], inherited: Iterable[Configurations] = ()) -> Configurations:
+    """The configuration a kustomization's transformers use: starting from nothing, kustomize merges
+    in the configuration of each kustomization among its resources (`inherited`, in order, each the
+    result of this function for that directory), then make_configurations(paths). (A component
+    merges its own into the configuration of the kustomization that includes it.)"""
+    result = Configurations.empty()
+    for config in inherited:
+        result = result.merge(config)
+    return result.merge(make_configurations(paths))
 
 
 def _read_configuration(path: Path) -> Configurations:
@@ -107,14 +137,13 @@ def _read_configuration(path: Path) -> Configurations:
         data = {}
     if not isinstance(data, dict):
         raise BuildError(f"configurations file {path}: not a mapping")
-    config = Configurations(**{f.name: [] for f in fields(Configurations)})
+    config = Configurations.empty()
     for key, value in data.items():
         if key == "nameReference":
             config.name_reference = _entries(path, key, value)
         elif key in _CONFIG_KEYS:
-            setattr(
-                config, _CONFIG_KEYS[key], merge_specs([], (_parse_spec(path, e) for e in _entries(path, key, value)))
-            )
+            specs = [_parse_spec(path, entry) for entry in _entries(path, key, value)]
+            setattr(config, _CONFIG_KEYS[key], _sorted(specs))
         else:
             raise BuildError(f'configurations file {path}: unknown field "{key}"')
     return config
@@ -482,5 +511,5 @@ def _id_selected(rid: ResId, name: str, spec: FieldSpec) -> bool:
 
 
 def _spec_gvk(spec: FieldSpec) -> str:
-    """A spec's kind as kustomize prints a Gvk (`Kind.version.group`, `~X` for each empty part)."""
-    return f"{spec.kind or '~K'}.{spec.version or '~V'}.{spec.group or '~G'}"
+    """A spec's kind as kustomize prints a Gvk (`Kind.version.group`)."""
+    return f"{spec.kind or '[noKind]'}.{spec.version or '[noVer]'}.{spec.group or '[noGrp]'}"
