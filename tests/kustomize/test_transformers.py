@@ -31,23 +31,27 @@ CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "kustomization.yaml").
 needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
 
-def transform(directory: Path) -> list[dict[str, Any]]:
-    """The fixture's resources after its transformers, in kustomize's order of transformers."""
+def transform(directory: Path) -> tuple[list[Resource], Configurations]:
+    """The fixture's resources after its transformers (in kustomize's order), and its configuration;
+    a resource that is a directory is a kustomization built the same way first."""
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    resources = [
-        Resource(doc)
-        for name in kustomization["resources"]
-        for doc in yaml.safe_load_all((directory / name).read_text())
-        if doc
-    ]
-    config = load_configurations([directory / p for p in kustomization.get("configurations", [])])
+    resources: list[Resource] = []
+    inherited: list[Configurations] = []
+    for name in kustomization["resources"]:
+        if (directory / name).is_dir():
+            base, config = transform(directory / name)
+            resources += base
+            inherited.append(config)
+        else:
+            resources += [Resource(doc) for doc in yaml.safe_load_all((directory / name).read_text()) if doc]
+    config = load_configurations([directory / p for p in kustomization.get("configurations", [])], inherited)
     set_namespace(resources, kustomization.get("namespace", ""), config)
     add_prefix_suffix(resources, kustomization.get("namePrefix", ""), kustomization.get("nameSuffix", ""), config)
     add_labels(resources, kustomization.get("labels", []), kustomization.get("commonLabels", {}), config)
     add_annotations(resources, kustomization.get("commonAnnotations", {}), config)
     set_replicas(resources, kustomization.get("replicas", []), config)
     set_images(resources, kustomization.get("images", []), config)
-    return [r.data for r in resources]
+    return resources, config
 
 
 def kubectl(directory: Path) -> list[dict[str, Any]]:
@@ -69,7 +73,7 @@ def by_id(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 @needs_kubectl
 @pytest.mark.parametrize("case", CASES)
 def test_same_as_kubectl(case: str) -> None:
-    ours = by_id(transform(FIXTURES / case))
+    ours = by_id([resource.data for resource in transform(FIXTURES / case)[0]])
     theirs = by_id(kubectl(FIXTURES / case))
     assert sorted(ours) == sorted(theirs)
     for key, doc in theirs.items():

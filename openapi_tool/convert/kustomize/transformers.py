@@ -5,6 +5,7 @@ with the field specs of `fieldspec_defaults` plus those of its `configurations` 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -242,13 +243,16 @@ def set_namespace(resources: list[Resource], namespace: str, config: Configurati
     namespace specs of `config`, and the subjects named "default" of (Cluster)RoleBindings."""
     if not namespace:
         return
+    ids = Counter(_effective_id(resource.id) for resource in resources)
     for resource in resources:
         if not resource.data:
             continue
         resource.remember()
+        ids[_effective_id(resource.id)] -= 1
         _namespace_one(resource, namespace, config.namespace)
         current = _effective_id(resource.id)
-        if sum(_effective_id(other.id) == current for other in resources) != 1:
+        ids[current] += 1
+        if ids[current] != 1:
             raise BuildError(f"namespace transformation produces ID conflict: {resource.id}")
 
 
@@ -260,7 +264,11 @@ def _namespace_one(resource: Resource, namespace: str, specs: list[FieldSpec]) -
     if not is_cluster_scoped(resource.api_version, resource.kind):
         _apply_spec(resource, FieldSpec(_METADATA_NAMESPACE, create=True), setter)
     if resource.kind in _ROLE_BINDINGS:
-        specs = [s for s in specs if not (s.kind in _ROLE_BINDINGS and s.path == ("subjects", "namespace"))]
+        specs = [
+            s
+            for s in specs
+            if not (s.kind in _ROLE_BINDINGS and s.path == ("subjects", "namespace") and not s.sequences)
+        ]
         _namespace_default_subjects(resource, setter)
     for spec in specs:
         _apply_spec(resource, spec, setter)
