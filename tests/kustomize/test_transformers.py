@@ -107,6 +107,23 @@ def test_label_values_must_be_strings() -> None:
         add_labels(resources, [], {"version": 1}, Configurations())
 
 
+def test_image_tags_must_be_strings() -> None:
+    """kubectl: `cannot unmarshal number into Go struct field Image.images.newTag of type string`."""
+    resources = [Resource({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": "nginx"}]}})]
+    with pytest.raises(BuildError):
+        set_images(resources, [{"name": "nginx", "newTag": 1.25}], Configurations())
+
+
+def test_namespace_id_conflict_fails() -> None:
+    """kubectl: `namespace transformation produces ID conflict` when two resources end up with one id."""
+    resources = [
+        Resource({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
+        Resource({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}}),
+    ]
+    with pytest.raises(BuildError, match="ID conflict"):
+        set_namespace(resources, "ns", Configurations())
+
+
 def test_replicas_without_a_match_fail() -> None:
     resources = [Resource({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a"}})]
     with pytest.raises(BuildError, match=r"resource with name b does not match .*\[Deployment.\[noVer\].\[noGrp\] "):
