@@ -93,21 +93,20 @@ def merge_specs(specs: list[FieldSpec], incoming: Iterable[FieldSpec]) -> list[F
     result = list(specs)
     for spec in incoming:
         same = next(
-            (s for s in result if s.path == spec.path and s.sequences == spec.sequences and _selects(spec, s)), None
+            (
+                s
+                for s in result
+                if s.path == spec.path
+                and s.sequences == spec.sequences
+                and _matches(spec, (s.group, s.version, s.kind))
+            ),
+            None,
         )
         if same is None:
             result.append(spec)
         elif same.create != spec.create:
             raise BuildError(f"failed to merge fieldSpec {'/'.join(spec.path)}: conflicting fieldspecs")
     return result
-
-
-def _selects(selector: FieldSpec, spec: FieldSpec) -> bool:
-    return (
-        (not selector.group or selector.group == spec.group)
-        and (not selector.version or selector.version == spec.version)
-        and (not selector.kind or selector.kind == spec.kind)
-    )
 
 
 def make_configurations(paths: list[Path]) -> Configurations:
@@ -175,6 +174,7 @@ def _gvk(resource: Resource) -> tuple[str, str, str]:
 
 
 def _matches(spec: FieldSpec, gvk: tuple[str, str, str]) -> bool:
+    """Whether the spec's group, version and kind (each empty for any) select `gvk`."""
     group, version, kind = gvk
     return (
         (not spec.group or spec.group == group)
@@ -191,6 +191,7 @@ def _apply_spec(resource: Resource, spec: FieldSpec, setter: Setter, creates: bo
 
 
 def _walk(node: Any, spec: FieldSpec, depth: int, setter: Setter, create: bool) -> None:
+    """Follow `spec.path` from field `depth` on below `node` (through every item of a list)."""
     if node is None:
         return
     if isinstance(node, list):
@@ -204,10 +205,7 @@ def _walk(node: Any, spec: FieldSpec, depth: int, setter: Setter, create: bool) 
     last = depth == len(spec.path) - 1
     child = node.get(name, MISSING)
     if create and not is_list:
-        if last:
-            setter(node, name)
-            return
-        if child is MISSING or child is None:
+        if not last and (child is MISSING or child is None):
             child = node[name] = {}
     elif child is MISSING:
         return
