@@ -120,8 +120,12 @@ def make_configurations(paths: list[Path]) -> Configurations:
 def load_configurations(paths: list[Path], inherited: Iterable[Configurations] = ()) -> Configurations:
     """The configuration a kustomization's transformers use: starting from nothing, kustomize merges
     in the configuration of each kustomization among its resources (`inherited`, in order, each the
-    result of this function for that directory), then make_configurations(paths). (A component
-    merges its own into the configuration of the kustomization that includes it.)"""
+    result of this function for that directory), then make_configurations(paths).
+
+    A component instead continues the configuration of the kustomization that includes it:
+    `including.merge(base).merge(...)` with its own bases, then `.merge(make_configurations(paths))`
+    (what its transformers use); the including kustomization continues with
+    `Configurations.empty().merge(that)`."""
     result = Configurations.empty()
     for config in inherited:
         result = result.merge(config)
