@@ -88,6 +88,13 @@ def test_a_general_spec_after_a_kind_specific_one_is_dropped(tmp_path: Path) -> 
     assert len(Configurations().name_prefix) == 1
 
 
+def test_name_references_are_kept_raw() -> None:
+    config = load_configurations([FIXTURES / "labels" / "kustomizeconfig.yaml"])
+    assert config.name_reference == [
+        {"kind": "Widget", "fieldSpecs": [{"path": "spec/widgetRef/name", "kind": "Gadget"}]}
+    ]
+
+
 def test_conflicting_create_fails(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("namePrefix:\n- path: metadata/name\n  create: true\n")
     with pytest.raises(BuildError, match="conflicting"):
