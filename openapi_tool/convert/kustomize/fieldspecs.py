@@ -20,16 +20,20 @@ class FieldSpec:
     version: str = ""
     kind: str = ""
     create: bool = False
+    sequences: frozenset[int] = frozenset()
+    """Indexes of the path fields written with a trailing `[]`: lists that are never created."""
 
     @classmethod
     def parse(cls, raw: dict[str, Any]) -> FieldSpec:
         """A field spec as kustomization files and `configurations` write it."""
+        path = str(raw.get("path", ""))
         return cls(
-            split_path(str(raw.get("path", ""))),
+            split_path(path),
             str(raw.get("group") or ""),
             str(raw.get("version") or ""),
             str(raw.get("kind") or ""),
             bool(raw.get("create", False)),
+            sequence_fields(path),
         )
 
     def applies_to(self, resource: Resource) -> bool:
@@ -43,6 +47,15 @@ class FieldSpec:
 def split_path(path: str) -> tuple[str, ...]:
     """`spec/template/metadata/labels` -> its fields; `\\/` escapes a slash inside a field;
     a trailing `[]` on a field (`containers[]`) only says the field is a list."""
+    return tuple(p[:-2] if p.endswith("[]") else p for p in _raw_fields(path))
+
+
+def sequence_fields(path: str) -> frozenset[int]:
+    """Indexes of the fields of `path` (as split_path counts them) written `name[]`."""
+    return frozenset(i for i, p in enumerate(_raw_fields(path)) if p.endswith("[]"))
+
+
+def _raw_fields(path: str) -> list[str]:
     parts: list[str] = []
     current = ""
     escaped = False
@@ -58,7 +71,7 @@ def split_path(path: str) -> tuple[str, ...]:
         else:
             current += char
     parts.append(current)
-    return tuple(p[:-2] if p.endswith("[]") else p for p in parts if p)
+    return [p for p in parts if p]
 
 
 Visitor = Callable[[Any], Any]
