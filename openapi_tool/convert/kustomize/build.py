@@ -45,7 +45,9 @@ class _Accumulator:
     """Kustomize's ResAccumulator: the resources so far, the `configurations` files met, the vars."""
 
     resources: list[Resource] = field(default_factory=list)
-    config_paths: list[Path] = field(default_factory=list)
+    config: transformers.Configurations = field(default_factory=transformers.Configurations.empty)
+    """The transformer configuration so far: the bases' merged in order, then this level's own
+    (defaults and `configurations` files); a component continues its includer's."""
     vars: list[dict[str, Any]] = field(default_factory=list)
 
     def append(self, resource: Resource, source: str) -> None:
@@ -105,7 +107,7 @@ def build(directory: Path, root: Path) -> list[Resource]:
     for position, resource in enumerate(resources):
         resource.position = position
     generators.apply_hash_suffixes(resources)
-    config = transformers.load_configurations(_unique(accumulator.config_paths))
+    config = accumulator.config
     namerefs.fix_name_references(resources, config.name_reference)
     if accumulator.vars:
         variables.resolve_vars(resources, accumulator.vars, config.var_reference)
@@ -121,7 +123,8 @@ def _accumulate(target: _Target, acc: _Accumulator) -> None:
     k = target.kustomization
     for entry in k.get("resources") or []:
         _accumulate_resource(target, acc, entry)
-    acc.config_paths.extend(_local_file(target, str(p), "configurations") for p in k.get("configurations") or [])
+    own = [_local_file(target, str(p), "configurations") for p in k.get("configurations") or []]
+    acc.config = acc.config.merge(transformers.make_configurations(own))
     if k.get("configMapGenerator") or k.get("secretGenerator"):
         generators.run_generators(acc.resources, k, target.directory, _relative(target.directory, target.root))
     for entry in k.get("components") or []:
@@ -134,13 +137,9 @@ def _run_transformers(target: _Target, acc: _Accumulator) -> None:
     """The builtin transformers in kustomize's order (configureBuiltinTransformers), each only when its
     field is set; resources left empty are dropped after each one, as kustomize's multiTransformer does."""
     k, directory, resources = target.kustomization, target.directory, acc.resources
-    config: transformers.Configurations | None = None
 
     def configurations() -> transformers.Configurations:
-        nonlocal config
-        if config is None:
-            config = transformers.load_configurations(_unique(acc.config_paths))
-        return config
+        return acc.config
 
     steps: list[tuple[bool, Callable[[], None]]] = [
         (
@@ -185,11 +184,6 @@ def _run_transformers(target: _Target, acc: _Accumulator) -> None:
             resources[:] = [r for r in resources if r.data]
 
 
-def _unique(paths: list[Path]) -> list[Path]:
-    """The paths without repeats, first occurrence kept (a base included twice adds its files twice)."""
-    return list(dict.fromkeys(paths))
-
-
 def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None:
     """One `resources` entry: a file of documents, or a directory built as a kustomization."""
     path = Path(os.path.normpath(target.directory / entry))
@@ -204,7 +198,7 @@ def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None
         for index, resource in enumerate(child.resources):
             resource.origin = Origin("kustomization", origin_path, index)
             acc.append(resource, entry)
-        acc.config_paths.extend(child.config_paths)
+        acc.config = acc.config.merge(child.config)
         acc.merge_vars(child.vars)
     elif is_remote(entry):
         raise Unsupported("remote resources", entry)

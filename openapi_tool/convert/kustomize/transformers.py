@@ -307,12 +307,20 @@ def add_prefix_suffix(resources: list[Resource], prefix: str, suffix: str, confi
     """Kustomize's PrefixTransformer then SuffixTransformer (each only when non-empty): every
     prefix/suffix spec of `config`, except on CRDs, APIServices and Namespaces."""
     if prefix:
-        _rename(resources, config.name_prefix, lambda text: prefix + text)
+        _rename(resources, config.name_prefix, lambda text: prefix + text, lambda r: r.prefixes.append(prefix))
     if suffix:
-        _rename(resources, config.name_suffix, lambda text: text + suffix)
+        _rename(resources, config.name_suffix, lambda text: text + suffix, lambda r: r.suffixes.append(suffix))
 
 
-def _rename(resources: list[Resource], specs: list[FieldSpec], change: Callable[[str], str]) -> None:
+def _rename(
+    resources: list[Resource],
+    specs: list[FieldSpec],
+    change: Callable[[str], str],
+    record: Callable[[Resource], None],
+) -> None:
+    """Apply `change` to every spec'd field; a resource whose own name changes remembers its
+    id and `record`s the affix (the name reference transformer weighs both)."""
+
     def setter(mapping: dict[str, Any], key: str) -> None:
         mapping[key] = change(_scalar_text(mapping.get(key)))
 
@@ -325,6 +333,7 @@ def _rename(resources: list[Resource], specs: list[FieldSpec], change: Callable[
                 continue
             if spec.path == _METADATA_NAME:
                 resource.remember()
+                record(resource)
             _apply_spec(resource, spec, setter)
 
 
