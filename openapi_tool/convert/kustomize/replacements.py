@@ -25,9 +25,31 @@ _NULLS = ("", "~", "null", "Null", "NULL")
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
 
+_KEYS = (
+    "source targets path group version kind name namespace fieldPath options delimiter index create encoding"
+    " select reject fieldPaths annotationSelector labelSelector"
+).split()
+
+
+def canonical_keys(value: Any, names: list[str]) -> Any:
+    """Config keys as kustomize reads them: Go's JSON decoding also takes a key that differs from
+    a field's name only in case (`fieldpath` for `fieldPath`)."""
+    if isinstance(value, list):
+        return [canonical_keys(item, names) for item in value]
+    if not isinstance(value, dict):
+        return value
+    lower = {name.lower(): name for name in names}
+    result: dict = {}
+    for key, item in value.items():
+        name = key if key in names or not isinstance(key, str) else lower.get(key.lower(), key)
+        if name not in result or name == key:
+            result[name] = canonical_keys(item, names)
+    return result
+
+
 def apply_replacements(resources: list[Resource], entries: list[dict], directory: Path) -> None:
     """Run the kustomization's `replacements` entries, in order, on `resources`."""
-    for replacement in load_replacements(entries, directory):
+    for replacement in canonical_keys(load_replacements(canonical_keys(entries, _KEYS), directory), _KEYS):
         source, targets = replacement.get("source"), replacement.get("targets")
         if not source or targets is None:
             raise BuildError("replacements must specify a source and at least one target")

@@ -8,10 +8,18 @@ from typing import Any
 
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec, split_path, walk
-from openapi_tool.convert.kustomize.replacements import DEFAULT_FIELD_PATH, lookup, resource_ids, split_field_path
+from openapi_tool.convert.kustomize.replacements import (
+    DEFAULT_FIELD_PATH,
+    canonical_keys,
+    lookup,
+    resource_ids,
+    split_field_path,
+)
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
 __all__ = ["FieldSpec", "default_var_reference_specs", "resolve_vars", "expand"]
+
+_KEYS = ["name", "objref", "fieldref", "fieldPath", "apiVersion", "group", "version", "kind", "namespace"]
 
 _WORKLOAD_FIELDS = (
     "containers/args",
@@ -78,7 +86,8 @@ def default_var_reference_specs() -> list[FieldSpec]:
 def resolve_vars(resources: list[Resource], vars: list[dict], specs: list[FieldSpec]) -> None:
     """Give each var its value from the resource its objref names (by any id the resource has had)
     and replace `$(NAME)` in the fields `specs` name, in every resource."""
-    values = {var["name"]: _var_value(resources, var) for var in _checked(vars)}
+    vars = canonical_keys(vars, _KEYS)
+    values = {var.get("name"): _var_value(resources, var) for var in _checked(vars)}
     if not values:
         return
     unique = list(dict.fromkeys(specs))
