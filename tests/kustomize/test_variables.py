@@ -13,7 +13,7 @@ import yaml
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
 from openapi_tool.convert.kustomize.resource import Resource
-from openapi_tool.convert.kustomize.variables import default_var_reference_specs, expand, resolve_vars
+from openapi_tool.convert.kustomize.variables import bind_vars, default_var_reference_specs, expand, resolve_vars
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "vars"
 
@@ -130,3 +130,27 @@ def test_expand() -> None:
     assert expand("$(A)-$(N)-$(F)-$(B)", values) == "x-3-0.25-true"
     assert expand("$$(A) $(Z) $(M) $(A", values) == "$(A) $(Z) $(M) $(A"
     assert expand("$x$", values) == "$x$"
+
+
+def renamed(text: str, prefix: str) -> list[Resource]:
+    resources = resources_of(text)
+    for resource in resources:
+        resource.remember()
+        resource.data["metadata"]["name"] = prefix + resource.name
+    return resources
+
+
+@needs_kubectl
+def test_vars_bind_where_declared() -> None:
+    """Base a declares a var on its Service `webhook`; base b has one too: kustomize ties the var
+    in base a (one match), so the top level is not ambiguous."""
+    directory = FIXTURES / "two-bases"
+    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
+    base_a = renamed((directory / "base-a" / "resources.yaml").read_text(), "a-")
+    vars = yaml.safe_load((directory / "base-a" / "kustomization.yaml").read_text())["vars"]
+    bound = bind_vars(base_a, vars)
+    resources = base_a + renamed((directory / "base-b" / "resources.yaml").read_text(), "b-")
+    with pytest.raises(BuildError):
+        resolve_vars(resources, vars, default_var_reference_specs())
+    resolve_vars(resources, bound, default_var_reference_specs())
+    assert by_id([r.data for r in resources]) == expected

@@ -17,7 +17,10 @@ from openapi_tool.convert.kustomize.replacements import (
 )
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
-__all__ = ["FieldSpec", "default_var_reference_specs", "resolve_vars", "expand"]
+__all__ = ["TARGET", "FieldSpec", "bind_vars", "default_var_reference_specs", "expand", "resolve_vars"]
+
+TARGET = "__resource__"
+"""Key under which bind_vars leaves a var's resource."""
 
 _KEYS = ["name", "objref", "fieldref", "fieldPath", "apiVersion", "group", "version", "kind", "namespace"]
 
@@ -84,8 +87,9 @@ def default_var_reference_specs() -> list[FieldSpec]:
 
 
 def resolve_vars(resources: list[Resource], vars: list[dict], specs: list[FieldSpec]) -> None:
-    """Give each var its value from the resource its objref names (by any id the resource has had)
-    and replace `$(NAME)` in the fields `specs` name, in every resource."""
+    """Give each var its value from the resource its objref names (the one bind_vars found, else
+    one found now by any id the resource has had) and replace `$(NAME)` in the fields `specs`
+    name, in every resource."""
     vars = canonical_keys(vars, _KEYS)
     values = {var.get("name"): _var_value(resources, var) for var in _checked(vars)}
     if not values:
@@ -128,18 +132,33 @@ def _refers_to(wanted: ResId, rid: ResId) -> bool:
     return not wanted.namespace or (wanted.namespace or "default") == (rid.namespace or "default")
 
 
-def _var_value(resources: list[Resource], var: dict) -> Any:
-    objref = var.get("objref") or {}
-    wanted = _objref_id(objref)
+def bind_vars(resources: list[Resource], vars: list[dict]) -> list[dict]:
+    """kustomize ties each var to its resource where the var is declared (after that kustomization's
+    transformers, by any id the resource has had), not at the top: call this there and pass the
+    result to resolve_vars at the top. Each var comes back with the resource (or None) under TARGET."""
+    bound = []
+    for var in canonical_keys(vars, _KEYS):
+        matched = _matches(resources, var)
+        bound.append({**var, TARGET: matched[0] if matched else None})
+    return bound
+
+
+def _matches(resources: list[Resource], var: dict) -> list[Resource]:
+    wanted = _objref_id(var.get("objref") or {})
     matched = [r for r in resources if any(_refers_to(wanted, rid) for rid in resource_ids(r))]
-    name = var.get("name")
     if len(matched) > 1:
-        raise BuildError(f"found {len(matched)} resId matches for var {name} (unable to disambiguate)")
-    if not matched:
+        raise BuildError(f"found {len(matched)} resId matches for var {var.get('name')} (unable to disambiguate)")
+    return matched
+
+
+def _var_value(resources: list[Resource], var: dict) -> Any:
+    name = var.get("name")
+    target = var[TARGET] if TARGET in var else next(iter(_matches(resources, var)), None)
+    if target is None:
         raise BuildError(f"var '{name}' cannot be mapped to a field in the set of known resources")
     field_path = str((var.get("fieldref") or {}).get("fieldPath") or DEFAULT_FIELD_PATH)
-    value = lookup(matched[0].data, _slice_indexes(split_field_path(field_path)))
-    if value is None and not _has_null(matched[0].data, field_path):
+    value = lookup(target.data, _slice_indexes(split_field_path(field_path)))
+    if value is None and not _has_null(target.data, field_path):
         raise BuildError(f"field specified in var '{name}' not found in corresponding resource")
     return "null" if value is None else value
 
