@@ -32,6 +32,7 @@ def resources_of(directory: Path) -> list[Resource]:
 
 
 def write_case(tmp_path: Path, resources: str, replacements: list[dict], extra: dict | None = None) -> Path:
+    tmp_path.mkdir(exist_ok=True)
     (tmp_path / "resources.yaml").write_text(resources)
     kustomization = {"resources": ["resources.yaml"], "replacements": replacements, **(extra or {})}
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
@@ -106,6 +107,8 @@ ERROR_CASES = {
     "wildcard on a map": [
         {"source": {"kind": "ConfigMap"}, "targets": [{"select": {"kind": "Pod"}, "fieldPaths": ["spec.*"]}]}
     ],
+    "empty targets": [{"source": {"kind": "ConfigMap"}, "targets": []}],
+    "path and inline": [{"path": "resources.yaml", "source": {"kind": "ConfigMap"}}],
     "no select": [{"source": {"kind": "ConfigMap"}, "targets": [{"fieldPaths": ["spec.text"]}]}],
     "index out of bounds": [
         {
@@ -124,6 +127,16 @@ def test_kubectl_and_we_refuse_the_same(case: str, tmp_path: Path) -> None:
     resources = [Resource(d) for d in yaml.safe_load_all(TYPED)]
     with pytest.raises(BuildError):
         apply_replacements(resources, ERROR_CASES[case], directory)
+
+
+@needs_kubectl
+def test_replacement_files_stay_below_the_kustomization(tmp_path: Path) -> None:
+    entry = {"source": {"kind": "ConfigMap", "fieldPath": "data.word"}, "targets": [{"select": {"kind": "Pod"}}]}
+    (tmp_path / "outside.yaml").write_text(yaml.safe_dump([entry]))
+    directory = write_case(tmp_path / "k", TYPED, [{"path": "../outside.yaml"}])
+    assert "security" in kubectl(directory).stderr
+    with pytest.raises(BuildError, match="security"):
+        apply_replacements([Resource(d) for d in yaml.safe_load_all(TYPED)], [{"path": "../outside.yaml"}], directory)
 
 
 TYPED_CASES = {

@@ -51,7 +51,7 @@ def apply_replacements(resources: list[Resource], entries: list[dict], directory
     """Run the kustomization's `replacements` entries, in order, on `resources`."""
     for replacement in canonical_keys(load_replacements(canonical_keys(entries, _KEYS), directory), _KEYS):
         source, targets = replacement.get("source"), replacement.get("targets")
-        if not source or targets is None:
+        if not isinstance(source, dict) or targets is None:
             raise BuildError("replacements must specify a source and at least one target")
         value = source_value(resources, source)
         for target in targets:
@@ -64,12 +64,16 @@ def load_replacements(entries: list[dict], directory: Path) -> list[dict]:
     for entry in entries:
         path = entry.get("path")
         if not path:
-            result.append(entry)
+            # The kustomization's own entries pass through Go structs that drop empty lists.
+            result.append({k: v for k, v in entry.items() if not (k == "targets" and v == [])})
             continue
         if entry.get("source") is not None or entry.get("targets"):
             raise BuildError("cannot specify both path and inline replacement")
+        file = (directory / str(path)).resolve()
+        if not file.is_relative_to(directory.resolve()):
+            raise BuildError(f"security; file '{file}' is not in or below '{directory}'")
         try:
-            loaded = yaml.safe_load((directory / path).read_text())
+            loaded = yaml.safe_load(file.read_text())
         except (OSError, yaml.YAMLError) as error:
             raise BuildError(f"replacements path {path}: {error}".replace("\n", " ")) from error
         if isinstance(loaded, list):
