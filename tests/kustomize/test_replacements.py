@@ -40,8 +40,9 @@ def write_case(tmp_path: Path, resources: str, replacements: list[dict], extra: 
 
 
 @needs_kubectl
-def test_basic_fixture_equals_kubectl() -> None:
-    directory = FIXTURES / "basic"
+@pytest.mark.parametrize("case", ["basic", "matching"])
+def test_fixture_equals_kubectl(case: str) -> None:
+    directory = FIXTURES / case
     expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
     resources = resources_of(directory)
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
