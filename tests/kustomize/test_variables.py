@@ -154,3 +154,34 @@ def test_vars_bind_where_declared() -> None:
         resolve_vars(resources, vars, default_var_reference_specs())
     resolve_vars(resources, bound, default_var_reference_specs())
     assert by_id([r.data for r in resources]) == expected
+
+
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  labels: {n: 1, v: $(V)}
+spec:
+  containers:
+  - name: c
+    args: [ARGS, "$(V)"]
+"""
+
+
+@needs_kubectl
+@pytest.mark.parametrize("first_arg", ["1", "x$(V)"])
+def test_non_strings_in_reference_fields(first_arg: str, tmp_path: Path) -> None:
+    """A non-string in a map of a reference field is left alone; in a list it fails the build."""
+    text = POD.replace("ARGS", first_arg)
+    vars = [{"name": "V", "objref": {"kind": "Pod", "version": "v1", "name": "p"}}]
+    (tmp_path / "resources.yaml").write_text(text)
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["resources.yaml"], "vars": vars}))
+    result = kubectl(tmp_path)
+    resources = resources_of(text)
+    if result.returncode:
+        with pytest.raises(BuildError):
+            resolve_vars(resources, vars, default_var_reference_specs())
+        return
+    resolve_vars(resources, vars, default_var_reference_specs())
+    assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
