@@ -108,6 +108,7 @@ ERROR_CASES = {
     "wildcard on a map": [
         {"source": {"kind": "ConfigMap"}, "targets": [{"select": {"kind": "Pod"}, "fieldPaths": ["spec.*"]}]}
     ],
+    "unknown field": [{"source": {"kind": "ConfigMap", "apiVersion": "v1"}, "targets": [{"select": {"kind": "Pod"}}]}],
     "empty targets": [{"source": {"kind": "ConfigMap"}, "targets": []}],
     "path and inline": [{"path": "resources.yaml", "source": {"kind": "ConfigMap"}}],
     "no select": [{"source": {"kind": "ConfigMap"}, "targets": [{"fieldPaths": ["spec.text"]}]}],

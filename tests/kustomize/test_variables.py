@@ -87,6 +87,9 @@ ERROR_CASES = {
     "objref matches nothing": [{"name": "A", "objref": {"kind": "Service", "version": "v1", "name": "b"}}],
     "objref without version": [{"name": "A", "objref": {"kind": "Service", "name": "a", "namespace": "one"}}],
     "objref matches two": [{"name": "A", "objref": {"kind": "Service", "version": "v1", "name": "a"}}],
+    "unknown field": [
+        {"name": "A", "objref": {"kind": "Service", "version": "v1", "name": "a", "namespace": "one", "uid": "1"}}
+    ],
     "field missing": [
         {
             "name": "A",

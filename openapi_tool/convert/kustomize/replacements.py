@@ -47,9 +47,37 @@ def canonical_keys(value: Any, names: list[str]) -> Any:
     return result
 
 
+_ID = dict.fromkeys(("group", "version", "kind", "name", "namespace"))
+_OPTIONS = dict.fromkeys(("delimiter", "index", "encoding", "create"))
+_SELECTOR = {**_ID, "annotationSelector": None, "labelSelector": None}
+_SCHEMA = {
+    "path": None,
+    "source": {**_ID, "fieldPath": None, "options": _OPTIONS},
+    "targets": {"select": _SELECTOR, "reject": _SELECTOR, "fieldPaths": None, "options": _OPTIONS},
+}
+"""The fields of a kustomization's replacement entry (each with its fields, None for a value)."""
+
+
+def check_fields(value: Any, schema: dict | None, where: str = "") -> None:
+    """Refuse a field that the schema lacks, as kustomize's strict reading of a kustomization does
+    (in lists, each item is checked)."""
+    if isinstance(value, list):
+        for item in value:
+            check_fields(item, schema, where)
+        return
+    if schema is None or not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if key not in schema:
+            raise BuildError(f'invalid Kustomization: json: unknown field "{where}{key}"')
+        check_fields(item, schema[key], f"{where}{key}.")
+
+
 def apply_replacements(resources: list[Resource], entries: list[dict], directory: Path) -> None:
     """Run the kustomization's `replacements` entries, in order, on `resources`."""
-    for replacement in canonical_keys(load_replacements(canonical_keys(entries, _KEYS), directory), _KEYS):
+    entries = canonical_keys(entries, _KEYS)
+    check_fields(entries, _SCHEMA, "replacements.")
+    for replacement in canonical_keys(load_replacements(entries, directory), _KEYS):
         source, targets = replacement.get("source"), replacement.get("targets")
         if not isinstance(source, dict) or targets is None:
             raise BuildError("replacements must specify a source and at least one target")

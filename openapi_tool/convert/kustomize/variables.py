@@ -11,6 +11,7 @@ from openapi_tool.convert.kustomize.fieldspecs import FieldSpec, split_path, wal
 from openapi_tool.convert.kustomize.replacements import (
     DEFAULT_FIELD_PATH,
     canonical_keys,
+    check_fields,
     lookup,
     resource_ids,
     split_field_path,
@@ -23,6 +24,14 @@ TARGET = "__resource__"
 """Key under which bind_vars leaves a var's resource."""
 
 _KEYS = ["name", "objref", "fieldref", "fieldPath", "apiVersion", "group", "version", "kind", "namespace"]
+
+_SCHEMA = {
+    "name": None,
+    "objref": dict.fromkeys(("apiVersion", "group", "version", "kind", "name", "namespace")),
+    "fieldref": {"fieldPath": None},
+    TARGET: None,
+}
+"""The fields of a var."""
 
 _WORKLOAD_FIELDS = (
     "containers/args",
@@ -91,6 +100,7 @@ def resolve_vars(resources: list[Resource], vars: list[dict], specs: list[FieldS
     one found now by any id the resource has had) and replace `$(NAME)` in the fields `specs`
     name, in every resource."""
     vars = canonical_keys(vars, _KEYS)
+    check_fields(vars, _SCHEMA, "vars.")
     values = {var.get("name"): _var_value(resources, var) for var in _checked(vars)}
     if not values:
         return
@@ -137,7 +147,9 @@ def bind_vars(resources: list[Resource], vars: list[dict]) -> list[dict]:
     transformers, by any id the resource has had), not at the top: call this there and pass the
     result to resolve_vars at the top. Each var comes back with the resource (or None) under TARGET."""
     bound = []
-    for var in canonical_keys(vars, _KEYS):
+    vars = canonical_keys(vars, _KEYS)
+    check_fields(vars, _SCHEMA, "vars.")
+    for var in vars:
         matched = _matches(resources, var)
         bound.append({**var, TARGET: matched[0] if matched else None})
     return bound
