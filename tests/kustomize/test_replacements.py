@@ -67,7 +67,7 @@ TYPED = """\
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: src}
-data: {word: abc, number: "5", empty: ""}
+data: {word: abc, number: "5", empty: "", when: "2001-12-14 21:59:43.10", hex: "0x1F", big: "1e3"}
 ---
 apiVersion: v1
 kind: Pod
@@ -146,6 +146,9 @@ TYPED_CASES = {
     "number created": ("number", ["spec.new", "spec.more.deep"]),
     "empty string created and into string": ("empty", ["spec.new", "spec.text"]),
     "word created in a new list": ("word", ["spec.list.0", "spec.named.[key=k1].value"]),
+    "timestamp created and into string": ("when", ["spec.new", "spec.text"]),
+    "hex created and into int": ("hex", ["spec.new", "spec.count"]),
+    "exponent created and into float": ("big", ["spec.new", "spec.ratio"]),
 }
 
 

@@ -21,6 +21,10 @@ _CREATED = object()
 
 _INT = re.compile(r"[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
+_TIMESTAMP = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:(?:[Tt](\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?(Z|[+-]\d{2}:\d{2}))|(?: (\d{1,2}):(\d{1,2}):(\d{1,2})(\.\d+)?))?"
+)
 _NULLS = ("", "~", "null", "Null", "NULL")
 _BOOLS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 
@@ -273,6 +277,9 @@ def resolve_plain(text: str) -> Any:
         return None
     if text in _BOOLS:
         return _BOOLS[text]
+    timestamp = _TIMESTAMP.fullmatch(text)
+    if timestamp:
+        return _rfc3339(timestamp)
     plain = text.replace("_", "")
     if _INT.fullmatch(plain):
         digits = plain.lstrip("+-")
@@ -284,6 +291,18 @@ def resolve_plain(text: str) -> Any:
         number = float(plain)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
     return text
+
+
+def _rfc3339(match: re.Match) -> str:
+    """A YAML timestamp as Go writes a time in JSON (RFC 3339, fraction trimmed, `Z` for UTC)."""
+    year, month, day, hour, minute, second, fraction, zone, *spaced = match.groups()
+    if spaced[0] is not None:
+        hour, minute, second, fraction = spaced
+    fraction = (fraction or "").rstrip("0").rstrip(".")
+    if zone in (None, "Z", "+00:00", "-00:00"):
+        zone = "Z"
+    clock = f"{int(hour or 0):02d}:{int(minute or 0):02d}:{int(second or 0):02d}{fraction}"
+    return f"{year}-{int(month):02d}-{int(day):02d}T{clock}{zone}"
 
 
 def _retagged(text: str, current: Any) -> Any:
