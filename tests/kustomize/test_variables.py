@@ -188,3 +188,19 @@ def test_non_strings_in_reference_fields(first_arg: str, tmp_path: Path) -> None
         return
     resolve_vars(resources, vars, default_var_reference_specs())
     assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
+
+
+@needs_kubectl
+@pytest.mark.parametrize("number", ["1234567.0", "123456.0", "0.0001", "2.50", "-3.0e+10"])
+def test_float_values_inside_text(number: str, tmp_path: Path) -> None:
+    text = POD.replace("ARGS", '"x$(F)"').replace("kind: Pod\n", "kind: Pod\nspec0: {f: " + number + "}\n", 1)
+    vars = [
+        {"name": "F", "objref": {"kind": "Pod", "version": "v1", "name": "p"}, "fieldref": {"fieldPath": "spec0.f"}}
+    ]
+    (tmp_path / "resources.yaml").write_text(text)
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["resources.yaml"], "vars": vars}))
+    result = kubectl(tmp_path)
+    assert result.returncode == 0, result.stderr
+    resources = resources_of(text)
+    resolve_vars(resources, vars, default_var_reference_specs())
+    assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))

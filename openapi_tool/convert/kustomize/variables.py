@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from decimal import Decimal
 from typing import Any
 
 from openapi_tool.convert.kustomize.errors import BuildError
@@ -216,13 +218,19 @@ def _primitive(value: Any) -> bool:
 
 
 def _go_text(value: Any) -> str:
-    """Go's %v of a var value."""
+    """Go's %v of a var value (for a float: shortest digits, exponent form below 1e-4 and from 1e6)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value != 0:
+        sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+        text = "".join(map(str, digits))
+        power = len(text) + int(exponent) - 1
+        if power < -4 or power >= 6:
+            mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
+            return f"{'-' if sign else ''}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
+        return format(Decimal(repr(value)).normalize(), "f")
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
+        return {math.inf: "+Inf", -math.inf: "-Inf"}.get(value, "NaN" if math.isnan(value) else "0")
     return str(value)
 
 
