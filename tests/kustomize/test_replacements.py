@@ -67,7 +67,7 @@ TYPED = """\
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: src}
-data: {word: abc, number: "5", empty: "", when: "2001-12-14 21:59:43.10", hex: "0x1F", big: "1e3"}
+data: {word: abc, number: "5", decimal: "1.0", empty: "", when: "2001-12-14 21:59:43.10", hex: "0x1F", big: "1e3"}
 ---
 apiVersion: v1
 kind: Pod
@@ -103,6 +103,12 @@ ERROR_CASES = {
         {
             "source": {"kind": "ConfigMap", "fieldPath": "data.word"},
             "targets": [{"select": {"kind": "Pod"}, "fieldPaths": ["spec.nothing"]}],
+        }
+    ],
+    "decimal into int": [
+        {
+            "source": {"kind": "ConfigMap", "fieldPath": "data.decimal"},
+            "targets": [{"select": {"kind": "Pod"}, "fieldPaths": ["spec.count"]}],
         }
     ],
     "wildcard on a map": [
@@ -149,6 +155,7 @@ TYPED_CASES = {
     "timestamp created and into string": ("when", ["spec.new", "spec.text"]),
     "hex created and into int": ("hex", ["spec.new", "spec.count"]),
     "exponent created and into float": ("big", ["spec.new", "spec.ratio"]),
+    "decimal created and into float": ("decimal", ["spec.new", "spec.ratio"]),
 }
 
 

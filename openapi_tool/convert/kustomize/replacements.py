@@ -272,25 +272,34 @@ def _float_text(value: float) -> str:
 
 def resolve_plain(text: str) -> Any:
     """The value a plain YAML scalar with this text gets in kustomize's output (YAML 1.2 core
-    resolution as go-yaml v3 does it, then JSON)."""
+    resolution as go-yaml v3 does it, then JSON, which writes a whole float as an integer)."""
+    value, tag = _resolve(text)
+    return _json_number(value) if tag == "float" else value
+
+
+def _json_number(value: float) -> int | float:
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _resolve(text: str) -> tuple[Any, str]:
+    """The value and YAML tag (null, bool, timestamp, int, float, str) of a plain scalar."""
     if text in _NULLS:
-        return None
+        return None, "null"
     if text in _BOOLS:
-        return _BOOLS[text]
+        return _BOOLS[text], "bool"
     timestamp = _TIMESTAMP.fullmatch(text)
     if timestamp:
-        return _rfc3339(timestamp)
+        return _rfc3339(timestamp), "timestamp"
     plain = text.replace("_", "")
     if _INT.fullmatch(plain):
         digits = plain.lstrip("+-")
         sign = -1 if plain.startswith("-") else 1
         if digits[:2] in ("0o", "0O") or (len(digits) > 1 and digits[0] == "0" and digits[1].isdigit()):
-            return sign * int(digits.lstrip("0oO") or "0", 8)
-        return sign * int(digits, 0)
+            return sign * int(digits.lstrip("0oO") or "0", 8), "int"
+        return sign * int(digits, 0), "int"
     if _FLOAT.fullmatch(plain):
-        number = float(plain)
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
-    return text
+        return float(plain), "float"
+    return text, "str"
 
 
 def _rfc3339(match: re.Match) -> str:
@@ -305,6 +314,15 @@ def _rfc3339(match: re.Match) -> str:
     return f"{year}-{int(month):02d}-{int(day):02d}T{clock}{zone}"
 
 
+def _tag_of(value: Any) -> str:
+    """The YAML tag of a non-string scalar."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    return "float" if isinstance(value, float) else "null"
+
+
 def _retagged(text: str, current: Any) -> Any:
     """The target scalar `current` given a new text but keeping its YAML type, as kustomize does;
     a text that its type cannot hold fails the build as in kustomize's output step."""
@@ -312,18 +330,11 @@ def _retagged(text: str, current: Any) -> Any:
         return resolve_plain(text)
     if isinstance(current, str):
         return text
-    resolved = resolve_plain(text)
-    if isinstance(current, bool):
-        ok, tag = isinstance(resolved, bool), "bool"
-    elif isinstance(current, int):
-        ok, tag = isinstance(resolved, int) and not isinstance(resolved, bool), "int"
-    elif isinstance(current, float):
-        ok, tag = isinstance(resolved, (int, float)) and not isinstance(resolved, bool), "float"
-    else:
-        ok, tag = resolved is None, "null"
-    if not ok:
-        raise BuildError(f"yaml: cannot decode !!str `{text}` as a !!{tag}")
-    return resolved
+    value, tag = _resolve(text)
+    wanted = _tag_of(current)
+    if tag == wanted or (wanted == "float" and tag == "int"):
+        return _json_number(float(value)) if wanted == "float" else value
+    raise BuildError(f"yaml: cannot decode !!{tag} `{text}` as a !!{wanted}")
 
 
 # --- field paths --------------------------------------------------------------------------
