@@ -167,7 +167,7 @@ def _matches(resources: list[Resource], var: dict) -> list[Resource]:
 
 def _var_value(resources: list[Resource], var: dict) -> Any:
     name = var.get("name")
-    target = var[TARGET] if TARGET in var else next(iter(_matches(resources, var)), None)
+    target = _still_there(resources, var[TARGET]) if TARGET in var else next(iter(_matches(resources, var)), None)
     if target is None:
         raise BuildError(f"var '{name}' cannot be mapped to a field in the set of known resources")
     field_path = str((var.get("fieldref") or {}).get("fieldPath") or DEFAULT_FIELD_PATH)
@@ -175,6 +175,13 @@ def _var_value(resources: list[Resource], var: dict) -> Any:
     if value is None and not _has_null(target.data, field_path):
         raise BuildError(f"field specified in var '{name}' not found in corresponding resource")
     return "null" if value is None else value
+
+
+def _still_there(resources: list[Resource], bound: Resource | None) -> Resource | None:
+    """The bound resource if the build still has it (the same object, else one with its id)."""
+    if bound is None or any(r is bound for r in resources):
+        return bound
+    return next((r for r in resources if r.id == bound.id), None)
 
 
 def _has_null(data: Any, field_path: str) -> bool:
