@@ -63,6 +63,21 @@ def test_renamed_resources_match_by_original_or_current_name() -> None:
     assert by_id([r.data for r in resources]) == expected
 
 
+@needs_kubectl
+def test_names_from_every_level_still_select() -> None:
+    """The child adds c-, the parent p-: the parent's replacement finds `src` and `c-dst`."""
+    directory = FIXTURES / "nested"
+    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
+    resources = resources_of(directory / "child")
+    for prefix in ("c-", "p-"):
+        for resource in resources:
+            resource.remember()
+            resource.data["metadata"]["name"] = prefix + resource.name
+    kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    apply_replacements(resources, kustomization["replacements"], directory)
+    assert by_id([r.data for r in resources]) == expected
+
+
 TYPED = """\
 apiVersion: v1
 kind: ConfigMap
