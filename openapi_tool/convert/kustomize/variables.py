@@ -20,7 +20,7 @@ from openapi_tool.convert.kustomize.replacements import (
 )
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
-__all__ = ["TARGET", "FieldSpec", "bind_vars", "default_var_reference_specs", "expand", "resolve_vars"]
+__all__ = ["TARGET", "bind_vars", "default_var_reference_specs", "expand", "resolve_vars"]
 
 TARGET = "__resource__"
 """Key under which bind_vars leaves a var's resource."""
