@@ -79,7 +79,7 @@ def check_fields(value: Any, schema: dict | None, where: str = "") -> None:
 
 def apply_replacements(resources: list[Resource], entries: list[dict], directory: Path) -> None:
     """Run the kustomization's `replacements` entries, in order, on `resources`."""
-    entries = canonical_keys(entries, _KEYS)
+    entries = canonical_keys(entries or [], _KEYS)
     check_fields(entries, _SCHEMA, "replacements.")
     for replacement in canonical_keys(load_replacements(entries, directory), _KEYS):
         source, targets = replacement.get("source"), replacement.get("targets")

@@ -101,7 +101,7 @@ def resolve_vars(resources: list[Resource], vars: list[dict], specs: list[FieldS
     """Give each var its value from the resource its objref names (the one bind_vars found, else
     one found now by any id the resource has had) and replace `$(NAME)` in the fields `specs`
     name, in every resource."""
-    vars = canonical_keys(vars, _KEYS)
+    vars = canonical_keys(vars or [], _KEYS)
     check_fields(vars, _SCHEMA, "vars.")
     values = {var.get("name"): _var_value(resources, var) for var in _checked(vars)}
     if not values:
@@ -149,7 +149,7 @@ def bind_vars(resources: list[Resource], vars: list[dict]) -> list[dict]:
     transformers, by any id the resource has had), not at the top: call this there and pass the
     result to resolve_vars at the top. Each var comes back with the resource (or None) under TARGET."""
     bound = []
-    vars = canonical_keys(vars, _KEYS)
+    vars = canonical_keys(vars or [], _KEYS)
     check_fields(vars, _SCHEMA, "vars.")
     for var in vars:
         matched = _matches(resources, var)
