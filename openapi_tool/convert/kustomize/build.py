@@ -60,20 +60,6 @@ class _Accumulator:
             )
         self.resources.append(resource)
 
-    def declare_vars(self, incoming: list[dict[str, Any]]) -> None:
-        """A kustomization's own `vars`: each must name at most one resource among those accumulated
-        (by any id it has had; the namespace only when the var gives one), as kustomize's MergeVars checks."""
-        for var in incoming:
-            target = var.get("objref") if isinstance(var, dict) else None
-            if not isinstance(target, dict):
-                continue
-            matches = [r for r in self.resources if any(_var_matches(target, rid) for rid in r.ids())]
-            if len(matches) > 1:
-                raise BuildError(
-                    f"found {len(matches)} resId matches for var {var.get('name')} (unable to disambiguate)"
-                )
-        self.merge_vars(incoming)
-
     def merge_vars(self, incoming: list[dict[str, Any]]) -> None:
         names = {v.get("name") for v in self.vars}
         for var in incoming:
@@ -130,7 +116,7 @@ def _accumulate(target: _Target, acc: _Accumulator) -> None:
     for entry in k.get("components") or []:
         _accumulate_component(target, acc, entry)
     _run_transformers(target, acc)
-    acc.declare_vars(list(k.get("vars") or []))
+    acc.merge_vars(variables.bind_vars(acc.resources, list(k.get("vars") or [])))
 
 
 def _run_transformers(target: _Target, acc: _Accumulator) -> None:
@@ -299,24 +285,6 @@ def _local_file(target: _Target, entry: str, field_name: str) -> Path:
     if real != target.directory and target.directory not in real.parents:
         raise BuildError(f"security; file '{real}' is not in or below '{target.directory}'")
     return real
-
-
-def _var_matches(target: dict[str, Any], rid: ResId) -> bool:
-    """Whether a var's objref names the id: group, version (from apiVersion when given), kind and name
-    equal; the namespace too when the objref gives one."""
-    api_version = str(target.get("apiVersion") or "")
-    if api_version:
-        group, _, version = api_version.rpartition("/")
-    else:
-        group, version = str(target.get("group") or ""), str(target.get("version") or "")
-    same = (group, version, str(target.get("kind") or ""), str(target.get("name") or "")) == (
-        rid.group,
-        rid.version,
-        rid.kind,
-        rid.name,
-    )
-    namespace = str(target.get("namespace") or "")
-    return same and (not namespace or _id_key(rid).namespace == namespace)
 
 
 def _remove_build_annotations(resource: Resource) -> None:
