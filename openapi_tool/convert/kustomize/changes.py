@@ -98,12 +98,13 @@ def _list(ref: str, old: list[Any], new: list[Any], indent: int) -> str:
     """A list literal whose items reuse the old ones they equal or merely change."""
     items: list[str] = []
     reused = False
+    mergeable = all(isinstance(before, dict) for before in old)  # else kcl refuses `|` on a union type
     for index, item in enumerate(new):
         match = next((i for i, before in enumerate(old) if same(before, item)), None)
         if match is not None and isinstance(item, (dict, list)):
             items.append(f"{ref}[{match}]")
             reused = True
-        elif index < len(old) and _similar(old[index], item):
+        elif mergeable and index < len(old) and _similar(old[index], item):
             items.append(changed(f"{ref}[{index}]", old[index], item, indent + 1))
             reused = True
         else:
