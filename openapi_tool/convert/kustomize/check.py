@@ -14,10 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.kclrun import Executor, Program
 from openapi_tool.convert.kustomize.entries import OUTPUT
-from openapi_tool.convert.read import parse_values
+from openapi_tool.convert.read import ConvertLoader, parse_values
 from openapi_tool.kcl_compile import external_packages
 
 BATCH = 64
@@ -112,7 +114,9 @@ class _Checker:
         return Program(str(self.scratch), ((name, "\n".join(lines) + "\n"),), self.external)
 
     def _judge_batch(self, batch: list[str], output: str) -> None:
-        documents = parse_values(output)
+        # read without the converter's node trees (a tree's outputs hold every CRD again and
+        # again); a value this reading gets wrong only makes an entry fall back to full values
+        documents = list(yaml.load_all(output, Loader=ConvertLoader))
         groups: dict[int, list[Any]] = {}
         current: list[Any] | None = None
         for document in documents:

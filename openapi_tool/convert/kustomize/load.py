@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import math
 import re
 from pathlib import Path
@@ -191,7 +192,14 @@ def output_value(value: Any) -> Any:
 def load_documents(text: str) -> list[Any]:
     """Every document of a resource YAML stream, read as kustomize reads and writes values
     (a YAML alias becomes a copy of its anchor's value: changing one leaves the other)."""
-    return [_unshared(document) for document in yaml.load_all(text, Loader=ResourceLoader)]
+    return [_unshared(document) for document in _parsed(text)]
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(text: str) -> tuple[Any, ...]:
+    """The documents of a stream, read once per text (a base is read by every overlay that
+    builds it); callers get copies."""
+    return tuple(yaml.load_all(text, Loader=ResourceLoader))
 
 
 def _unshared(value: Any) -> Any:
