@@ -1,0 +1,198 @@
+"""Kustomize's patch fields: `patches`, `patchesStrategicMerge` and `patchesJson6902`."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.json6902 import apply_operations, parse_operations
+from openapi_tool.convert.kustomize.resource import ResId, Resource
+from openapi_tool.convert.kustomize.selectors import find_by_id, id_text, select
+from openapi_tool.convert.kustomize.smp import merge
+
+try:
+    from yaml import CSafeLoader as Loader
+except ImportError:  # pragma: no cover - pure Python PyYAML
+    from yaml import SafeLoader as Loader  # type: ignore[assignment]
+
+
+def apply_patches(resources: list[Resource], entries: list[dict], directory: Path) -> None:
+    """The `patches` field: each entry a strategic merge or JSON 6902 patch, inline or from a file."""
+    for entry in entries:
+        text, source = _entry_text(entry, directory)
+        patches, operations = _parse_patch(text, source)
+        target = entry.get("target")
+        if patches is not None:
+            options = entry.get("options") or {}
+            allow_name, allow_kind = bool(options.get("allowNameChange")), bool(options.get("allowKindChange"))
+            _apply_strategic(resources, patches, target, source, allow_name, allow_kind)
+        else:
+            if not target:
+                raise BuildError(f"must specify a target for JSON patch {source}")
+            for resource in select(resources, target):
+                resource.remember()
+                resource.data = apply_operations(resource.data, operations or [])
+
+
+def apply_strategic_merge_patches(resources: list[Resource], entries: list, directory: Path) -> None:
+    """The legacy `patchesStrategicMerge` field: inline YAML strings or file paths."""
+    if not entries:
+        return
+    patches: list[dict[str, Any]] = []
+    for entry in entries:
+        inline = _documents(str(entry))
+        patches.extend(inline if inline is not None else _file_documents(directory, str(entry)))
+    if not patches:
+        raise BuildError(f"patch appears to be empty; files={entries}")
+    for patch in patches:
+        target = find_by_id(resources, _patch_id(patch))
+        _apply_in_place(resources, [target], patch)
+
+
+def apply_json6902_patches(resources: list[Resource], entries: list[dict], directory: Path) -> None:
+    """The legacy `patchesJson6902` field: {target, path | patch} with a JSON or YAML op list."""
+    for entry in entries:
+        target = entry.get("target") or {}
+        if not target.get("name"):
+            raise BuildError("must specify the target name")
+        path, inline = entry.get("path"), entry.get("patch") or entry.get("jsonOp")
+        if path and inline:
+            raise BuildError("must specify a file path or jsonOp, not both")
+        if not path and not inline:
+            raise BuildError("empty file path and empty jsonOp")
+        text = _read(directory, str(path)) if path else str(inline)
+        operations = parse_operations(text)
+        if operations is None:
+            raise BuildError(f"decoding {text.strip()}: not a JSON patch")
+        if not operations:
+            raise BuildError(f"patch appears to be empty; file={path or ''}, JsonOp={text.strip()}")
+        for resource in select(resources, target):
+            resource.data = apply_operations(resource.data, operations)
+
+
+def _entry_text(entry: dict, directory: Path) -> tuple[str, str]:
+    """The patch text of a `patches` entry and kustomize's name for its source."""
+    inline = str(entry.get("patch") or "").strip()
+    path = entry.get("path")
+    if not inline and not path:
+        raise BuildError(f"must specify one of patch and path in {entry}")
+    if inline and path:
+        raise BuildError(f"patch and path can't be set at the same time in {entry}")
+    if inline:
+        return inline, f'[patch: "{inline}"]'
+    return _read(directory, str(path)), f'[path: "{path}"]'
+
+
+def _read(directory: Path, path: str) -> str:
+    try:
+        return (directory / path).read_text()
+    except OSError as error:
+        raise BuildError(f"failed to get the patch file from path({path}): {error.strerror}") from error
+
+
+def _parse_patch(text: str, source: str) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
+    """(strategic merge patches, None) or (None, JSON 6902 operations), as kustomize tells them apart."""
+    patches = _documents(text)
+    operations = parse_operations(text) if text else None
+    if patches and operations:
+        raise BuildError(f"illegally qualifies as both an SM and JSON patch: {source}")
+    if patches is None and operations is None:
+        raise BuildError(f"unable to parse SM or JSON patch from {source}")
+    return (patches, None) if patches is not None else (None, operations)
+
+
+def _documents(text: str) -> list[dict[str, Any]] | None:
+    """The YAML documents of a strategic merge patch text (List kinds opened), None if not one."""
+    try:
+        documents = [d for d in yaml.load_all(text, Loader=Loader) if d is not None]
+    except yaml.YAMLError:
+        return None
+    if not all(isinstance(d, dict) for d in documents):
+        return None
+    result: list[dict[str, Any]] = []
+    for document in documents:
+        items = document.get("items")
+        if str(document.get("kind", "")).endswith("List") and isinstance(items, list):
+            result.extend(i for i in items if isinstance(i, dict))
+        elif document:
+            result.append(document)
+    return result
+
+
+def _file_documents(directory: Path, path: str) -> list[dict[str, Any]]:
+    documents = _documents(_read(directory, path))
+    if documents is None:
+        raise BuildError(f"{path}: not a strategic merge patch")
+    return documents
+
+
+def _patch_id(patch: dict[str, Any]) -> ResId:
+    return Resource(patch).id
+
+
+def _apply_strategic(
+    resources: list[Resource],
+    patches: list[dict[str, Any]],
+    target: dict | None,
+    source: str,
+    allow_name: bool,
+    allow_kind: bool,
+) -> None:
+    if target:
+        if len(patches) > 1:
+            raise BuildError(
+                "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set "
+                f"`patches.target` field: {source}"
+            )
+        _apply_in_place(resources, select(resources, target), patches[0], allow_name, allow_kind)
+        return
+    for patch in patches:
+        wanted = _patch_id(patch)
+        try:
+            resource = find_by_id(resources, wanted)
+        except BuildError as error:
+            raise BuildError(f'no resource matches strategic merge patch "{id_text(wanted)}": {error}') from error
+        if not _apply_one(resource, copy.deepcopy(patch), allow_name, allow_kind):
+            resources.remove(resource)
+
+
+def _apply_in_place(
+    resources: list[Resource],
+    selected: list[Resource],
+    patch: dict[str, Any],
+    allow_name: bool = False,
+    allow_kind: bool = False,
+) -> None:
+    """Patch the selected resources the way kustomize's resource map does (the patch takes the
+    resource's apiVersion), dropping the ones the patch deletes."""
+    for resource in [r for r in resources if any(r is s for s in selected)]:
+        patch_copy = copy.deepcopy(patch)
+        patch_copy["apiVersion"] = resource.api_version
+        patch_copy["kind"] = patch.get("kind") if isinstance(patch.get("kind"), str) else ""
+        if not _apply_one(resource, patch_copy, allow_name, allow_kind):
+            resources.remove(resource)
+
+
+def _apply_one(resource: Resource, patch: dict[str, Any], allow_name: bool, allow_kind: bool) -> bool:
+    """Merge the patch into the resource; False when the patch deletes it."""
+    name, namespace, kind = resource.name, resource.namespace, resource.kind
+    if allow_name or allow_kind:
+        resource.remember()
+    result = merge(patch, resource.data)
+    if not isinstance(result, dict) or not result:
+        return False
+    if not allow_kind:
+        result["kind"] = kind
+    metadata = result.setdefault("metadata", {}) if (not allow_name or namespace) else result.get("metadata")
+    if not allow_name:
+        metadata["name"] = name
+    if namespace:
+        metadata["namespace"] = namespace
+    elif isinstance(metadata, dict):
+        metadata.pop("namespace", None)
+    resource.data = result
+    return True
