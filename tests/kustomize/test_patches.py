@@ -19,6 +19,7 @@ from openapi_tool.convert.kustomize.patches import (
     apply_strategic_merge_patches,
 )
 from openapi_tool.convert.kustomize.resource import Resource
+from openapi_tool.convert.kustomize.yaml_values import load_all
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "patches"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "kustomization.yaml").is_file())
@@ -31,7 +32,7 @@ def evaluate(directory: Path) -> list[dict[str, Any]]:
     resources = [
         Resource(document)
         for name in kustomization.get("resources", [])
-        for document in yaml.safe_load_all((directory / name).read_text())
+        for document in load_all((directory / name).read_text())
         if document
     ]
     apply_strategic_merge_patches(resources, kustomization.get("patchesStrategicMerge", []), directory)
@@ -48,7 +49,7 @@ def kubectl(directory: Path) -> list[dict[str, Any]] | None:
 
 def canonical(documents: list[dict[str, Any]]) -> list[str]:
     """Documents as sorted JSON (kustomize reorders by kind, which is not the patches' concern)."""
-    return sorted(json.dumps(d, sort_keys=True) for d in documents)
+    return sorted(json.dumps(d, sort_keys=True, default=str) for d in documents)
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")

@@ -10,17 +10,24 @@ from typing import Any
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.yaml_values import load_all
 
 
 def parse_operations(text: str) -> list[dict[str, Any]] | None:
     """The operations of a JSON or YAML op list, None when the text is not one."""
     try:
-        value = json.loads(text) if text.startswith("[") else yaml.safe_load(text)
+        value = json.loads(text) if text.startswith("[") else _single(load_all(text))
     except (ValueError, yaml.YAMLError):
         return None
     if not isinstance(value, list) or not all(isinstance(op, dict) for op in value):
         return None
     return value
+
+
+def _single(documents: list[Any]) -> Any:
+    if len(documents) != 1:
+        raise ValueError("a JSON patch is one YAML document")
+    return documents[0]
 
 
 def apply_operations(document: Any, operations: list[dict[str, Any]]) -> Any:

@@ -13,11 +13,7 @@ from openapi_tool.convert.kustomize.json6902 import apply_operations, parse_oper
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 from openapi_tool.convert.kustomize.selectors import find_by_id, id_text, select
 from openapi_tool.convert.kustomize.smp import merge
-
-try:
-    from yaml import CSafeLoader as Loader
-except ImportError:  # pragma: no cover - pure Python PyYAML
-    from yaml import SafeLoader as Loader  # type: ignore[assignment]
+from openapi_tool.convert.kustomize.yaml_values import load_all
 
 
 def apply_patches(resources: list[Resource], entries: list[dict], directory: Path) -> None:
@@ -35,7 +31,7 @@ def apply_patches(resources: list[Resource], entries: list[dict], directory: Pat
                 raise BuildError(f"must specify a target for JSON patch {source}")
             for resource in select(resources, target):
                 resource.remember()
-                resource.data = apply_operations(resource.data, operations or [])
+                _json_patch(resource, operations or [])
 
 
 def apply_strategic_merge_patches(resources: list[Resource], entries: list, directory: Path) -> None:
@@ -71,7 +67,29 @@ def apply_json6902_patches(resources: list[Resource], entries: list[dict], direc
         if not operations:
             raise BuildError(f"patch appears to be empty; file={path or ''}, JsonOp={text.strip()}")
         for resource in select(resources, target):
-            resource.data = apply_operations(resource.data, operations)
+            _json_patch(resource, operations)
+
+
+def _json_patch(resource: Resource, operations: list[dict[str, Any]]) -> None:
+    """Apply JSON 6902 operations; kustomize then rewrites the annotations as a string map
+    (an empty or null one disappears)."""
+    data = apply_operations(resource.data, operations)
+    if not isinstance(data, dict):
+        raise BuildError(f"JSON patch left {resource.kind} {resource.name} without an object")
+    metadata = data.setdefault("metadata", {})
+    if isinstance(metadata, dict) and "annotations" in metadata:
+        annotations = metadata.pop("annotations")
+        if isinstance(annotations, dict) and annotations:
+            metadata["annotations"] = {str(k): _annotation_text(v) for k, v in annotations.items()}
+    resource.data = data
+
+
+def _annotation_text(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else "" if isinstance(value, (dict, list)) else str(value)
 
 
 def _entry_text(entry: dict, directory: Path) -> tuple[str, str]:
@@ -108,7 +126,7 @@ def _parse_patch(text: str, source: str) -> tuple[list[dict[str, Any]] | None, l
 def _documents(text: str) -> list[dict[str, Any]] | None:
     """The YAML documents of a strategic merge patch text (List kinds opened), None if not one."""
     try:
-        documents = [d for d in yaml.load_all(text, Loader=Loader) if d is not None]
+        documents = [d for d in load_all(text) if d is not None]
     except yaml.YAMLError:
         return None
     if not all(isinstance(d, dict) for d in documents):
