@@ -2,18 +2,27 @@
 spec that kustomize's strategic merge reads (which lists merge, by which keys) and which kinds are
 cluster scoped.
 
-Kustomize v5.5 carries the Kubernetes 1.21.2 spec; the corpus has no 1.21, so the default input is the
-closest later one. Run: python bench/kustomize_smp_schema.py [../shared/corpus/k8s-openapi/1.30/swagger.json]
+Kustomize v5.5 carries the Kubernetes 1.21.2 definitions (kyaml/openapi/kubernetesapi/data/
+kubernetes-openapi-union-v1.21.2.bundle-v1.json.gz in its repository). The corpus has no 1.21: with
+`--bundle` that file gives the definitions and kinds (a field that 1.21 does not mark `merge` is
+replaced by kustomize, e.g. schedulingGates or CRD x-kubernetes-validations, and 1.21's v1beta1 kinds
+have schemas); without it the last corpus spec does. The bundle has no paths, so cluster scope comes
+from the paths of the corpus specs given (default 1.9 and 1.30, which between them serve the kinds
+1.21 knows), limited to the kinds of the definitions used.
+
+Run: python bench/kustomize_smp_schema.py [--bundle FILE.json.gz] [SPEC.json ...]
 """
 
 from __future__ import annotations
 
+import argparse
+import gzip
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT = Path(__file__).resolve().parents[1] / "../shared/corpus/k8s-openapi/1.30/swagger.json"
+CORPUS = Path(__file__).resolve().parents[1] / "../shared/corpus/k8s-openapi"
+DEFAULT_SPECS = [CORPUS / "1.9/swagger.json", CORPUS / "1.30/swagger.json"]
 OUTPUT = Path(__file__).resolve().parents[1] / "openapi_tool/convert/kustomize/smp_schema.json"
 REF = "#/definitions/"
 
@@ -71,16 +80,25 @@ def cluster_scoped(paths: dict[str, Any]) -> list[str]:
     return sorted(seen - namespaced)
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    return json.loads(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+
+
 def main() -> None:
-    source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    spec = json.loads(source.read_text())
-    definitions = spec["definitions"]
-    used = {name: definition_entry(schema) for name, schema in definitions.items()}
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("specs", nargs="*", type=Path, default=DEFAULT_SPECS)
+    parser.add_argument("--bundle", type=Path, help="kustomize's embedded Kubernetes definitions")
+    arguments = parser.parse_args()
+    specs = [read_json(path) for path in arguments.specs]
+    definitions = read_json(arguments.bundle)["definitions"] if arguments.bundle else specs[-1]["definitions"]
+    known = kinds(definitions)
+    scoped = {key for spec in specs for key in cluster_scoped(spec.get("paths") or {})}
     index = {
-        "source": source.resolve().parent.name,
-        "kinds": kinds(definitions),
-        "definitions": used,
-        "cluster_scoped": cluster_scoped(spec.get("paths") or {}),
+        "source": arguments.bundle.name if arguments.bundle else arguments.specs[-1].resolve().parent.name,
+        "kinds": known,
+        "definitions": {name: definition_entry(schema) for name, schema in definitions.items()},
+        "cluster_scoped": sorted(scoped & set(known)),
     }
     OUTPUT.write_text(json.dumps(index, separators=(",", ":"), sort_keys=True) + "\n")
 

@@ -30,7 +30,7 @@ def evaluate(directory: Path) -> list[dict[str, Any]]:
     """Resources read from the kustomization's files, patched in kustomize's order."""
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     resources = [
-        Resource(document)
+        Resource(loaded(document))
         for name in kustomization.get("resources", [])
         for document in load_all((directory / name).read_text())
         if document
@@ -39,6 +39,14 @@ def evaluate(directory: Path) -> list[dict[str, Any]]:
     apply_patches(resources, kustomization.get("patches", []), directory)
     apply_json6902_patches(resources, kustomization.get("patchesJson6902", []), directory)
     return [r.data for r in resources]
+
+
+def loaded(document: dict[str, Any]) -> dict[str, Any]:
+    """A document as kustomize holds it after reading: an empty annotation map is gone."""
+    metadata = document.get("metadata")
+    if isinstance(metadata, dict) and metadata.get("annotations") == {}:
+        del metadata["annotations"]
+    return document
 
 
 def kubectl(directory: Path) -> list[dict[str, Any]] | None:

@@ -124,21 +124,35 @@ def _parse_patch(text: str, source: str) -> tuple[list[dict[str, Any]] | None, l
 
 
 def _documents(text: str) -> list[dict[str, Any]] | None:
-    """The YAML documents of a strategic merge patch text (List kinds opened), None if not one."""
+    """The resources of a strategic merge patch text (List kinds opened), None if it is not one:
+    every document needs a kind and, unless a List, a metadata.name."""
     try:
-        documents = [d for d in load_all(text) if d is not None]
+        documents = [d for d in load_all(text) if d is not None and d != {}]
     except yaml.YAMLError:
         return None
-    if not all(isinstance(d, dict) for d in documents):
+    if not all(_valid_patch(d) for d in documents):
         return None
     result: list[dict[str, Any]] = []
-    for document in documents:
-        items = document.get("items")
-        if str(document.get("kind", "")).endswith("List") and isinstance(items, list):
-            result.extend(i for i in items if isinstance(i, dict))
-        elif document:
+    while documents:
+        document = documents.pop(0)
+        kind = document["kind"]
+        if not kind.endswith("List") or "items" not in document:
             result.append(document)
+        elif isinstance(document["items"], list):
+            if not all(_valid_patch(item) for item in document["items"]):
+                return None
+            documents.extend(document["items"])
+        elif document["items"] is not None:
+            return None
     return result
+
+
+def _valid_patch(document: Any) -> bool:
+    if not isinstance(document, dict) or not isinstance(document.get("kind"), str) or not document["kind"]:
+        return False
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return document["kind"].endswith("List") or (isinstance(name, str) and name != "")
 
 
 def _file_documents(directory: Path, path: str) -> list[dict[str, Any]]:
