@@ -14,20 +14,21 @@ from openapi_tool.convert.kustomize.yaml_values import load_all
 
 
 def parse_operations(text: str) -> list[dict[str, Any]] | None:
-    """The operations of a JSON or YAML op list, None when the text is not one."""
+    """The operations of a JSON op list or of the first YAML document (a null document has none),
+    None when the text is not a patch."""
     try:
-        value = json.loads(text) if text.startswith("[") else _single(load_all(text))
+        if text.startswith("["):
+            value = json.loads(text)
+        else:
+            documents = load_all(text)
+            value = documents[0] if documents else None
     except (ValueError, yaml.YAMLError):
         return None
+    if value is None:
+        return []
     if not isinstance(value, list) or not all(isinstance(op, dict) for op in value):
         return None
     return value
-
-
-def _single(documents: list[Any]) -> Any:
-    if len(documents) != 1:
-        raise ValueError("a JSON patch is one YAML document")
-    return documents[0]
 
 
 def apply_operations(document: Any, operations: list[dict[str, Any]]) -> Any:

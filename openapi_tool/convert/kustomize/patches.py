@@ -22,16 +22,16 @@ def apply_patches(resources: list[Resource], entries: list[dict], directory: Pat
         text, source = _entry_text(entry, directory)
         patches, operations = _parse_patch(text, source)
         target = entry.get("target")
-        if patches is not None:
+        if patches:
             options = entry.get("options") or {}
             allow_name, allow_kind = bool(options.get("allowNameChange")), bool(options.get("allowKindChange"))
             _apply_strategic(resources, patches, target, source, allow_name, allow_kind)
-        else:
-            if not target:
-                raise BuildError(f"must specify a target for JSON patch {source}")
-            for resource in select(resources, target):
-                resource.remember()
-                _json_patch(resource, operations or [])
+            continue
+        if not target:
+            raise BuildError(f"must specify a target for JSON patch {source}")
+        for resource in select(resources, target):
+            resource.remember()
+            _json_patch(resource, operations or [])
 
 
 def apply_strategic_merge_patches(resources: list[Resource], entries: list, directory: Path) -> None:
@@ -113,14 +113,16 @@ def _read(directory: Path, path: str) -> str:
 
 
 def _parse_patch(text: str, source: str) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]] | None]:
-    """(strategic merge patches, None) or (None, JSON 6902 operations), as kustomize tells them apart."""
+    """(strategic merge patches, JSON 6902 operations) of a `patches` entry, as kustomize v5.5 reads
+    them: a text that is both (a comment-only file) or neither is refused; an empty file is an
+    empty JSON patch."""
     patches = _documents(text)
     operations = parse_operations(text) if text else None
-    if patches and operations:
+    if patches is not None and operations is not None:
         raise BuildError(f"illegally qualifies as both an SM and JSON patch: {source}")
     if patches is None and operations is None:
         raise BuildError(f"unable to parse SM or JSON patch from {source}")
-    return (patches, None) if patches is not None else (None, operations)
+    return patches, operations
 
 
 def _documents(text: str) -> list[dict[str, Any]] | None:
