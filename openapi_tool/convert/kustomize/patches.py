@@ -73,7 +73,7 @@ def apply_json6902_patches(resources: list[Resource], entries: list[dict], direc
 def _json_patch(resource: Resource, operations: list[dict[str, Any]]) -> None:
     """Apply JSON 6902 operations; kustomize then rewrites the annotations as a string map
     (an empty or null one disappears)."""
-    data = apply_operations(resource.data, operations)
+    data = _through_json(apply_operations(resource.data, operations))
     if not isinstance(data, dict):
         raise BuildError(f"JSON patch left {resource.kind} {resource.name} without an object")
     metadata = data.setdefault("metadata", {})
@@ -82,6 +82,18 @@ def _json_patch(resource: Resource, operations: list[dict[str, Any]]) -> None:
         if isinstance(annotations, dict) and annotations:
             metadata["annotations"] = {str(k): _annotation_text(v) for k, v in annotations.items()}
     resource.data = data
+
+
+def _through_json(value: Any) -> Any:
+    """A value as it comes back from kustomize's trip through JSON: keys are strings and whole
+    floats are integers."""
+    if isinstance(value, dict):
+        return {k if isinstance(k, str) else _annotation_text(k): _through_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_through_json(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
 
 def _annotation_text(value: Any) -> str:
