@@ -216,11 +216,24 @@ def _apply_in_place(
     """Patch the selected resources the way kustomize's resource map does (the patch takes the
     resource's apiVersion), dropping the ones the patch deletes."""
     for resource in [r for r in resources if any(r is s for s in selected)]:
-        patch_copy = copy.deepcopy(patch)
+        patch_copy = _with_string_maps(copy.deepcopy(patch))
         patch_copy["apiVersion"] = resource.api_version
         patch_copy["kind"] = patch.get("kind") if isinstance(patch.get("kind"), str) else ""
         if not _apply_one(resource, patch_copy, allow_name, allow_kind):
             resources.remove(resource)
+
+
+def _with_string_maps(patch: dict[str, Any]) -> dict[str, Any]:
+    """The patch with its labels and annotations rewritten as string maps (an empty or null one
+    left out), as kustomize copies them before patching selected resources."""
+    metadata = patch.get("metadata")
+    if not isinstance(metadata, dict):
+        metadata = patch["metadata"] = {}
+    for field in ("labels", "annotations"):
+        value = metadata.pop(field, None)
+        if isinstance(value, dict) and value:
+            metadata[field] = {_annotation_text(k): _annotation_text(v) for k, v in value.items()}
+    return patch
 
 
 def _apply_one(resource: Resource, patch: dict[str, Any], allow_name: bool, allow_kind: bool) -> bool:
