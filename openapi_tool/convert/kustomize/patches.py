@@ -27,7 +27,7 @@ def apply_patches(resources: list[Resource], entries: list[dict], directory: Pat
             allow_name, allow_kind = bool(options.get("allowNameChange")), bool(options.get("allowKindChange"))
             _apply_strategic(resources, patches, target, source, allow_name, allow_kind)
             continue
-        if not target:
+        if target is None:
             raise BuildError(f"must specify a target for JSON patch {source}")
         for resource in select(resources, target):
             resource.remember()
@@ -188,7 +188,7 @@ def _apply_strategic(
     allow_name: bool,
     allow_kind: bool,
 ) -> None:
-    if target:
+    if target is not None:
         if len(patches) > 1:
             raise BuildError(
                 "Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set "
