@@ -13,12 +13,24 @@ from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.yaml_values import load_all
 
 
+class JsonFloat(float):
+    """A number of a JSON patch text with a fraction or exponent, as written (json-patch compares
+    `test` values by their JSON text)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonFloat:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
 def parse_operations(text: str) -> list[dict[str, Any]] | None:
     """The operations of a JSON op list or of the first YAML document (a null document has none),
     None when the text is not a patch."""
     try:
         if text.startswith("["):
-            value = json.loads(text)
+            value = json.loads(text, parse_float=JsonFloat)
         else:
             documents = load_all(text)
             value = documents[0] if documents else None
@@ -170,14 +182,19 @@ def _move_or_copy(document: Any, operation: dict[str, Any], kind: str) -> None:
     _add(target, target_key, value)
 
 
-def _equal(left: Any, right: Any) -> bool:
-    """JSON equality: numbers by value, booleans only equal booleans."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return isinstance(left, bool) and isinstance(right, bool) and left == right
-    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
-        return float(left) == float(right)
-    if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(_equal(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
-        return len(left) == len(right) and all(_equal(a, b) for a, b in zip(left, right, strict=True))
-    return type(left) is type(right) and left == right
+def _equal(current: Any, wanted: Any) -> bool:
+    """json-patch's equality: objects by keys, arrays by items, other values by JSON text (the
+    resource's numbers as Go writes them, a JSON patch's as written)."""
+    if isinstance(current, dict) and isinstance(wanted, dict):
+        return current.keys() == wanted.keys() and all(_equal(current[k], wanted[k]) for k in current)
+    if isinstance(current, list) and isinstance(wanted, list):
+        return len(current) == len(wanted) and all(_equal(a, b) for a, b in zip(current, wanted, strict=True))
+    return _json_text(current) == _json_text(wanted)
+
+
+def _json_text(value: Any) -> str:
+    if isinstance(value, JsonFloat):
+        return value.text
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)

@@ -91,8 +91,8 @@ def _through_json(value: Any) -> Any:
         return {k if isinstance(k, str) else _annotation_text(k): _through_json(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_through_json(v) for v in value]
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        return int(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else float(value)
     return value
 
 
