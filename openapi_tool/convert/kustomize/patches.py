@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.json6902 import apply_operations, parse_operations
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 from openapi_tool.convert.kustomize.selectors import find_by_id, id_text, select
@@ -118,6 +118,8 @@ def _entry_text(entry: dict, directory: Path) -> tuple[str, str]:
 
 
 def _read(directory: Path, path: str) -> str:
+    if "://" in path:
+        raise Unsupported("patches", f"remote patch file {path}")
     try:
         return (directory / path).read_text()
     except OSError as error:
