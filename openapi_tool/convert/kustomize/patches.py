@@ -55,7 +55,7 @@ def apply_json6902_patches(resources: list[Resource], entries: list[dict], direc
         target = entry.get("target") or {}
         if not target.get("name"):
             raise BuildError("must specify the target name")
-        path, inline = entry.get("path"), entry.get("patch") or entry.get("jsonOp")
+        path, inline = entry.get("path"), entry.get("patch")
         if path and inline:
             raise BuildError("must specify a file path or jsonOp, not both")
         if not path and not inline:
@@ -80,7 +80,7 @@ def _json_patch(resource: Resource, operations: list[dict[str, Any]]) -> None:
     if isinstance(metadata, dict) and "annotations" in metadata:
         annotations = metadata.pop("annotations")
         if isinstance(annotations, dict) and annotations:
-            metadata["annotations"] = {str(k): _annotation_text(v) for k, v in annotations.items()}
+            metadata["annotations"] = {_annotation_text(k): _annotation_text(v) for k, v in annotations.items()}
     resource.data = data
 
 
