@@ -61,8 +61,8 @@ def edits(draw: st.DrawFn) -> tuple[dict, dict]:
 def test_changes_evaluate_to_the_new_document(pair: tuple[dict, dict]) -> None:
     old, new = pair
     program = f"import manifests\n_old = {value_text(old, 0)}\n_new = {changed('_old', old, new)}\n"
-    program += "manifests.yaml_stream([_new])\n"
-    assert _run(program) == [new]
+    program += "manifests.yaml_stream([_new, None])\n"  # None last: kcl-lib keeps a final line break
+    assert _run(program) == [new, None]
 
 
 def test_a_change_is_written_as_the_keys_it_sets() -> None:
