@@ -96,3 +96,21 @@ def test_verify_compares_with_kubectl(converted: Path, tmp_path: Path, capsys: p
     out = tmp_path / "kcl"
     assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS), "--verify"]) == 0
     assert "verified 3/3 kustomizations: kcl-lib renders what kubectl kustomize renders" in capsys.readouterr().err
+
+
+def test_verify_names_an_entry_that_no_longer_renders_what_kustomize_renders(converted: Path, tmp_path: Path) -> None:
+    from openapi_tool.convert.kustomize.verify import verify_tree
+
+    out = tmp_path / "kcl"
+    shutil.copytree(converted, out)
+    dev = out / "overlays/dev/kustomization.k"
+    dev.write_text(dev.read_text().replace("1.27-alpine", "1.28-alpine"))
+    lock = json.loads((out / "openapi-tool.lock").read_text())
+    expected = {entry: [] for entry in lock["kustomizations"].values()}
+    report = verify_tree(TREE, out, lock["kustomizations"], expected)
+    if shutil.which("kubectl") is None:
+        assert not report.ok  # the computed documents were given as none at all
+        return
+    assert not report.ok
+    failing = [line for line in report.lines if "differs" in line]
+    assert len(failing) == 1 and "overlays/dev/kustomization.k" in failing[0] and "image" in failing[0], report.lines

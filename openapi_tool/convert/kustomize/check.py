@@ -53,9 +53,12 @@ def check_entries(
     texts: dict[str, str],
     expected: dict[str, list[Any]],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    external: tuple[tuple[str, str], ...] | None = None,
 ) -> dict[str, str]:
     """Entry file -> why it does not render its documents, for the entries in `expected`
-    (`texts` holds every file of the module, relative path -> text)."""
+    (`texts` holds every file of the module, relative path -> text), run in a scratch copy.
+    `external` gives the dependencies (name, absolute path) when `kcl_mod` names them by
+    paths relative to somewhere else."""
     scratch = Path(tempfile.mkdtemp(prefix="openapi-tool-kustomize-"))
     try:
         (scratch / "kcl.mod").write_text(kcl_mod, encoding="utf-8")
@@ -63,19 +66,24 @@ def check_entries(
             path = scratch / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        return _Checker(scratch, expected, progress).run()
+        dependencies = external if external is not None else external_packages(scratch)
+        return _Checker(scratch, expected, progress, dependencies).run()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 class _Checker:
     def __init__(
-        self, scratch: Path, expected: dict[str, list[Any]], progress: Callable[[int, int, str], None]
+        self,
+        scratch: Path,
+        expected: dict[str, list[Any]],
+        progress: Callable[[int, int, str], None],
+        external: tuple[tuple[str, str], ...],
     ) -> None:
         self.scratch = scratch
         self.expected = expected
         self.progress = progress
-        self.external = external_packages(scratch)
+        self.external = external
         self.problems: dict[str, str] = {}
         self.done = 0
 
@@ -94,7 +102,7 @@ class _Checker:
                     elif result.error:
                         alone.extend(batch)
                     else:
-                        self._judge_batch(batch, result.yaml)
+                        alone.extend(self._judge_batch(batch, result.yaml))
                 waiting = again
             singles = [Program(str(self.scratch), (), self.external, (str(self.scratch / e),)) for e in alone]
             for entry, result in zip(alone, executor.run_all(singles)):
@@ -113,9 +121,11 @@ class _Checker:
         name = f"_check_{number}.k"
         return Program(str(self.scratch), ((name, "\n".join(lines) + "\n"),), self.external)
 
-    def _judge_batch(self, batch: list[str], output: str) -> None:
+    def _judge_batch(self, batch: list[str], output: str) -> list[str]:
+        """Record the entries the batch rendered right; return the others, to be run alone
+        and read as the converter reads kcl's output."""
         # read without the converter's node trees (a tree's outputs hold every CRD again and
-        # again); a value this reading gets wrong only makes an entry fall back to full values
+        # again); an entry this reading finds wrong is run again alone
         documents = list(yaml.load_all(output, Loader=ConvertLoader))
         groups: dict[int, list[Any]] = {}
         current: list[Any] | None = None
@@ -125,8 +135,13 @@ class _Checker:
                 current = groups.setdefault(int(marker), []) if marker != "end" else None
             elif current is not None and document is not None:
                 current.append(document)
+        again = []
         for index, entry in enumerate(batch):
-            self._record(entry, _compare(groups.get(index, []), self.expected[entry]))
+            if _compare(groups.get(index, []), self.expected[entry]):
+                again.append(entry)
+            else:
+                self._record(entry, "")
+        return again
 
     def _record(self, entry: str, problem: str) -> None:
         if problem:
