@@ -116,6 +116,9 @@ def check(directory: Path, root: Path, verbose: bool, counts: Counter[str]) -> N
         counts["kustomizations failing here"] += 1
         print(f"{directory.relative_to(root)}: {error}")
         return
+    except yaml.YAMLError:
+        counts["kustomizations with a file PyYAML cannot read"] += 1
+        return
     docs = _rendered(directory)
     for resource in (r for r in resources if r.generated is not None):
         counts["generated resources"] += 1
@@ -136,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=REPO.parent / "shared" / "corpus" / "kustomize")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--all", action="store_true", help="every ok row, not only those with a generator field")
     args = parser.parse_args()
     if shutil.which("kubectl") is None:
         sys.exit("kubectl is not installed")
@@ -143,7 +147,7 @@ def main() -> None:
     counts: Counter[str] = Counter()
     for line in (corpus / "INDEX.tsv").read_text().splitlines()[1:]:
         project, directory, status, _docs, features, *_ = line.split("\t")
-        if status == "ok" and ("Generator" in features or "generatorOptions" in features):
+        if status == "ok" and (args.all or "Generator" in features or "generatorOptions" in features):
             counts["kustomizations"] += 1
             check(corpus / project / directory, corpus, args.verbose, counts)
     for key, value in sorted(counts.items()):

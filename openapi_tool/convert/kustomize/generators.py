@@ -347,7 +347,7 @@ def _read(directory: Path, path: str) -> bytes:
     """A file's bytes through kustomize's loader: no URLs here, and only files under the directory."""
     if urlparse(path).scheme in ("http", "https"):
         raise Unsupported("configMapGenerator/secretGenerator", f"remote file {path}")
-    full = os.path.join(directory, path)
+    full = os.path.normpath(os.path.join(directory, path))
     try:
         real = Path(os.path.realpath(full, strict=True))
     except OSError as error:
