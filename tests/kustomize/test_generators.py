@@ -138,3 +138,13 @@ def test_refused_as_kubectl_refuses(case: str, tmp_path: Path) -> None:
     assert result.returncode != 0 and message in result.stderr
     with pytest.raises(BuildError, match=re.escape(message)):
         _build(directory, tmp_path)
+
+
+@needs_kubectl
+def test_env_file_reading_stops_at_a_line_of_64_kib(tmp_path: Path) -> None:
+    """bufio.Scanner's limit: a 65535-byte line is read, a 65536-byte one ends the file without error."""
+    (tmp_path / "fits.env").write_text("A=1\nLONG=" + "x" * 65530 + "\nB=2\n")
+    (tmp_path / "stops.env").write_text("C=1\nLONG=" + "x" * 65531 + "\nD=2\n")
+    entries = "- {name: fits, envs: [fits.env]}\n- {name: stops, envs: [stops.env]}\n"
+    (tmp_path / "kustomization.yaml").write_text("configMapGenerator:\n" + entries)
+    assert _by_id([r.data for r in _build(tmp_path, tmp_path)]) == _by_id(_rendered(tmp_path))
