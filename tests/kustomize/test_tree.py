@@ -5,6 +5,7 @@ the lock maps each kustomization to its file, and an overlay writes only what it
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -114,3 +115,9 @@ def test_verify_names_an_entry_that_no_longer_renders_what_kustomize_renders(con
     assert not report.ok
     failing = [line for line in report.lines if "differs" in line]
     assert len(failing) == 1 and "overlays/dev/kustomization.k" in failing[0] and "image" in failing[0], report.lines
+
+
+def test_the_readme_shows_the_dev_overlay_as_converted(converted: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```kcl\n(.*?)```", readme, flags=re.S) if "import base as _base" in b]
+    assert blocks == [(converted / "overlays/dev/kustomization.k").read_text()]
