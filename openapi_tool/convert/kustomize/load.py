@@ -192,7 +192,7 @@ def output_value(value: Any) -> Any:
 def load_documents(text: str) -> list[Any]:
     """Every document of a resource YAML stream, read as kustomize reads and writes values
     (a YAML alias becomes a copy of its anchor's value: changing one leaves the other)."""
-    return [_unshared(document) for document in _parsed(text)]
+    return [copy_value(document) for document in _parsed(text)]
 
 
 @functools.lru_cache(maxsize=512)
@@ -202,11 +202,12 @@ def _parsed(text: str) -> tuple[Any, ...]:
     return tuple(yaml.load_all(text, Loader=ResourceLoader))
 
 
-def _unshared(value: Any) -> Any:
+def copy_value(value: Any) -> Any:
+    """A copy of plain data that shares no mapping or list with it."""
     if isinstance(value, dict):
-        return {key: _unshared(item) for key, item in value.items()}
+        return {key: copy_value(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_unshared(item) for item in value]
+        return [copy_value(item) for item in value]
     return value
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openapi_tool.convert.catalog import load_catalog
-from openapi_tool.convert.kustomize.build import build
+from openapi_tool.convert.kustomize.build import BuildCache, build
 from openapi_tool.convert.kustomize.check import check_entries
 from openapi_tool.convert.kustomize.entries import Entry, Item
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
@@ -86,7 +86,7 @@ def convert_tree(
     entries = {d: writer.entry(d) for d in directories}
     expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
     texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
-    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress)
+    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress, quick=True)
     fallbacks = sorted(problems)
     for directory in directories:
         if packages[directory].entry in problems:
@@ -104,9 +104,10 @@ def _build_all(
 ) -> tuple[dict[str, list[Resource]], dict[str, str]]:
     outputs: dict[str, list[Resource]] = {}
     skipped: dict[str, str] = {}
+    cache = BuildCache()
     for done, directory in enumerate(directories):
         try:
-            outputs[directory] = build(root / directory, root)
+            outputs[directory] = build(root / directory, root, cache)
         except Unsupported as error:
             detail = str(error).removeprefix(error.field).lstrip(": ")
             skipped[directory] = f"{error.field} is not converted" + (f" ({detail})" if detail else "")
