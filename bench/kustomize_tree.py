@@ -164,9 +164,8 @@ def _flat_lines(rows: list[Row], out: Path, schemas: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, row in enumerate(rows):
-        try:
-            text = oracle_text(CORPUS / row.project / row.dir)
-        except RuntimeError:
+        text = _rendered(row)
+        if not text:
             continue
         path = out / f"k{number}.yaml"
         path.write_text(text, encoding="utf-8")
