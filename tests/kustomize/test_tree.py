@@ -121,3 +121,20 @@ def test_the_readme_shows_the_dev_overlay_as_converted(converted: Path) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = [b for b in re.findall(r"```kcl\n(.*?)```", readme, flags=re.S) if "import base as _base" in b]
     assert blocks == [(converted / "overlays/dev/kustomization.k").read_text()]
+
+
+def test_an_entry_whose_changes_do_not_render_is_written_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openapi_tool.convert.kustomize import entries
+
+    monkeypatch.setattr(entries, "changed", lambda ref, old, new, indent: ref)  # every change lost
+    out = tmp_path / "kcl"
+    assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "written in full" in line]
+    assert len(warnings) == 3, warnings  # the base (labels, hash names) and both overlays
+    dev = (out / "overlays/dev/kustomization.k").read_text()
+    assert "_base" not in dev and '"nginx:1.27-alpine"' in dev
+    if shutil.which("kubectl") is not None:
+        done = subprocess.run(["kubectl", "kustomize", str(TREE / "overlays/dev")], capture_output=True, text=True)
+        assert kcl_documents(out, KUSTOMIZATIONS["overlays/dev"]) == parse_values(done.stdout)

@@ -20,6 +20,7 @@ import yaml
 from openapi_tool.convert.compare import first_difference
 from openapi_tool.convert.kclrun import Executor, Program, Result
 from openapi_tool.convert.kustomize.entries import OUTPUT
+from openapi_tool.convert.probe import error_message
 from openapi_tool.convert.read import ConvertLoader, parse_values
 from openapi_tool.kcl_compile import external_packages
 
@@ -35,7 +36,7 @@ def rendered(text: str) -> list[Any]:
 def difference(output: str, error: str, wanted: list[Any]) -> str:
     """Why kcl's `output` (or `error`) is not the documents `wanted`; "" when it is."""
     if error:
-        return "kcl cannot run it: " + (error.strip().splitlines() or ["?"])[0]
+        return "kcl cannot run it: " + error_message(error)
     return _compare(rendered(output), wanted)
 
 

@@ -189,6 +189,15 @@ class _Writer:
         origin = resource.origin
         if plain or origin is None or origin.kind == "generated" or not _inside(origin.path):
             return Item(None, None, resource.data)
+        item = self._referenced(directory, resource, aliases, taken)
+        if item.ref is not None and not _same_kind(item.base, resource.data):
+            return Item(None, None, resource.data)  # a schema instance cannot become another kind
+        return item
+
+    def _referenced(self, directory: str, resource: Resource, aliases: dict[str, str], taken: set[str]) -> Item:
+        """The item as a change of the value it came from."""
+        origin = resource.origin
+        assert origin is not None
         if origin.kind == "file":
             unit = self.unit_at.get((origin.path, origin.index))
             home = owner(origin.path, self.directories) or "."
@@ -222,6 +231,10 @@ class _Writer:
             last = path.rpartition(".")[2] or "root"
             aliases[path] = claim("_" + last, taken, separator="_")
         return aliases[path]
+
+
+def _same_kind(old: Any, new: Any) -> bool:
+    return isinstance(old, dict) and all(old.get(key) == new.get(key) for key in ("apiVersion", "kind"))
 
 
 def _ends_with_break(value: Any) -> bool:
