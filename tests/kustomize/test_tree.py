@@ -138,3 +138,30 @@ def test_an_entry_whose_changes_do_not_render_is_written_in_full(
     if shutil.which("kubectl") is not None:
         done = subprocess.run(["kubectl", "kustomize", str(TREE / "overlays/dev")], capture_output=True, text=True)
         assert kcl_documents(out, KUSTOMIZATIONS["overlays/dev"]) == parse_values(done.stdout)
+
+
+def test_a_second_run_writes_nothing(converted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "kcl"
+    shutil.copytree(converted, out)
+    assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS)]) == 0
+    assert "0 files written, 4 unchanged, 0 removed" in capsys.readouterr().err
+
+
+def test_folder_names_that_are_not_identifiers_are_mapped(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE / "base", tree / "base")
+    for name in ("dev-kind", "dev_kind", "schema", "1.21+"):
+        (tree / name).mkdir()
+        (tree / name / "kustomization.yaml").write_text(f"resources:\n  - ../base\nnamePrefix: {name[:3]}-\n")
+    out = tmp_path / "kcl"
+    assert main(["convert", str(tree), "-o", str(out), "--schemas", str(SCHEMAS), "-q"]) == 0
+    lock = json.loads((out / "openapi-tool.lock").read_text())
+    entries = lock["kustomizations"]
+    assert len(set(entries.values())) == 5
+    assert all(
+        re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*/kustomization\.k", e) for e in entries.values()
+    )
+    if shutil.which("kubectl") is not None:
+        for directory, entry in entries.items():
+            done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
+            assert kcl_documents(out, entry) == parse_values(done.stdout), directory
