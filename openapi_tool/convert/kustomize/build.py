@@ -17,6 +17,7 @@ from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.load import copy_value, is_remote, load_documents, load_kustomization, output_value
 from openapi_tool.convert.kustomize.order import sort_resources
 from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
+from openapi_tool.loader import yaml_error
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 """Resources annotated with this (unless "false") are left out of the output."""
@@ -285,8 +286,10 @@ def read_documents(path: Path, entry: str) -> list[tuple[dict[str, Any], int, in
     replaced by their items (queued after the file's other documents)."""
     try:
         documents = load_documents(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
+    except UnicodeDecodeError as error:
+        raise BuildError(f"accumulating resources from '{entry}': {path}: invalid UTF-8: {error.reason}") from None
+    except yaml.YAMLError as error:
+        raise BuildError(f"accumulating resources from '{entry}': {yaml_error(str(path), error)}") from None
     queue: list[tuple[Any, int, int | None]] = [(d, i, None) for i, d in enumerate(documents)]
     result: list[tuple[dict[str, Any], int, int | None]] = []
     while queue:

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
+from openapi_tool.loader import yaml_error
 
 FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 """Kustomize's recognised kustomization file names (a directory may hold only one)."""
@@ -233,7 +234,7 @@ def load_kustomization(directory: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as error:
-        raise BuildError(f"invalid Kustomization: {' '.join(str(error).split())}") from None
+        raise BuildError(f"invalid Kustomization: {yaml_error(str(path), error)}") from None
     if data is None:
         raise BuildError("kustomization.yaml is empty")
     if not isinstance(data, dict):

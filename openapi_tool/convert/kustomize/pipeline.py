@@ -94,7 +94,7 @@ def convert_tree(
             texts[packages[directory].entry] = entries[directory].text()
             warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
     files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
-    files_out.update(texts)
+    files_out.update({path: text for path, text in texts.items() if text.strip()})
     mapping = {d: packages[d].entry for d in directories if d in outputs}
     return TreeConversion(files_out, mapping, expected, skipped, fallbacks)
 
