@@ -93,6 +93,10 @@ def convert_tree(
             entries[directory] = writer.entry(directory, plain=True)
             texts[packages[directory].entry] = entries[directory].text()
             warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
+    if fallbacks:
+        again = {entry: expected[entry] for entry in fallbacks}
+        for entry, problem in sorted(check_entries(catalog.kcl_mod(name, None), texts, again, quick=True).items()):
+            warn(f"{output / entry}: still does not render what kustomize renders, written in full: {problem}")
     files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
     files_out.update({path: text for path, text in texts.items() if text.strip()})
     mapping = {d: packages[d].entry for d in directories if d in outputs}
