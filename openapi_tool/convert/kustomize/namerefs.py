@@ -14,37 +14,11 @@ from typing import Any
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
 from openapi_tool.convert.kustomize.nameref_defaults import CLUSTER_SCOPED, NAME_REFERENCES
+from openapi_tool.convert.kustomize.order import gvk_order
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
 _CLUSTER = "_non_namespaceable_"
 """Kustomize's effective namespace of a cluster-scoped resource."""
-
-_ORDER_FIRST = (
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-)
-_ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
-"""Kustomize's kind order, which also orders the nameReference entries."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +36,8 @@ class _Gvk:
         )
 
     def order(self) -> tuple[int, str]:
-        if self.kind in _ORDER_FIRST:
-            rank = _ORDER_FIRST.index(self.kind) - len(_ORDER_FIRST)
-        else:
-            rank = _ORDER_LAST.index(self.kind) + 1 if self.kind in _ORDER_LAST else 0
-        return rank, "_".join((self.group or "~G", self.version or "~V", self.kind or "~K"))
+        """Kustomize's kind order, which also orders the nameReference entries."""
+        return gvk_order(self.group, self.version, self.kind)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import yaml
 from openapi_tool.convert.kustomize import fieldspec_defaults as defaults
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.fieldspecs import MISSING, FieldSpec
+from openapi_tool.convert.kustomize.order import gvk_order
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
 Setter = Callable[[dict[str, Any], str], None]
@@ -42,14 +43,9 @@ _METADATA_NAMESPACE = ("metadata", "namespace")
 _METADATA_LABELS = FieldSpec(("metadata", "labels"), create=True)
 
 
-def _sort_key(spec: FieldSpec) -> tuple[int, str]:
-    """Kustomize's order of field specs: by kind rank, then by group, version and kind."""
-    text = f"{spec.group or '~G'}_{spec.version or '~V'}_{spec.kind or '~K'}"
-    return (defaults.type_order(spec.kind), text)
-
-
 def _sorted(specs: Iterable[FieldSpec]) -> list[FieldSpec]:
-    return sorted(specs, key=_sort_key)
+    """Kustomize's order of field specs: by kind rank, then by group, version and kind."""
+    return sorted(specs, key=lambda spec: gvk_order(spec.group, spec.version, spec.kind))
 
 
 @dataclass
