@@ -160,3 +160,8 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
 )
 """(apiVersion, kind) pairs kustomize knows to be cluster-scoped; every other type, custom resources
 included, counts as namespaced (kustomize does not look at CRDs for this)."""
+
+
+def is_cluster_scoped(api_version: str, kind: str) -> bool:
+    """Whether kustomize knows the type to be cluster-scoped (unknown types are namespaced)."""
+    return (api_version, kind) in CLUSTER_SCOPED

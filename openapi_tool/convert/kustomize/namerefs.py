@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.fieldspec_defaults import is_cluster_scoped
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
-from openapi_tool.convert.kustomize.nameref_defaults import CLUSTER_SCOPED, NAME_REFERENCES
+from openapi_tool.convert.kustomize.nameref_defaults import NAME_REFERENCES
 from openapi_tool.convert.kustomize.order import gvk_order
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
@@ -114,7 +115,7 @@ def _merge_spec(specs: list[FieldSpec], incoming: FieldSpec) -> None:
 
 
 def _cluster_scoped(group: str, version: str, kind: str) -> bool:
-    return (f"{group}/{version}" if group else version, kind) in CLUSTER_SCOPED
+    return is_cluster_scoped(f"{group}/{version}" if group else version, kind)
 
 
 def _effective_namespace(rid: ResId) -> str:

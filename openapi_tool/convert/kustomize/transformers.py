@@ -259,7 +259,7 @@ def _namespace_one(resource: Resource, namespace: str, specs: list[FieldSpec]) -
     specs = [
         s for s in specs if s.path != _METADATA_NAMESPACE and (resource.api_version == "v1" or s.path != _METADATA_NAME)
     ]
-    if not is_cluster_scoped(resource.api_version, resource.kind):
+    if not defaults.is_cluster_scoped(resource.api_version, resource.kind):
         _apply_spec(resource, FieldSpec(_METADATA_NAMESPACE, create=True), setter)
     if resource.kind in _ROLE_BINDINGS:
         specs = [
@@ -281,15 +281,10 @@ def _namespace_default_subjects(resource: Resource, setter: Setter) -> None:
             setter(subject, "namespace")
 
 
-def is_cluster_scoped(api_version: str, kind: str) -> bool:
-    """Whether kustomize knows the type to be cluster-scoped (unknown types are namespaced)."""
-    return (api_version, kind) in defaults.CLUSTER_SCOPED
-
-
 def _effective_id(rid: ResId) -> ResId:
     """The id with kustomize's effective namespace (cluster-scoped: none; empty: "default")."""
     api_version = f"{rid.group}/{rid.version}" if rid.group else rid.version
-    if is_cluster_scoped(api_version, rid.kind):
+    if defaults.is_cluster_scoped(api_version, rid.kind):
         namespace = "~cluster"
     else:
         namespace = rid.namespace or "default"
