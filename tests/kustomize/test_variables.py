@@ -11,9 +11,10 @@ import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.fieldspec_defaults import VAR_REFERENCE
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
 from openapi_tool.convert.kustomize.resource import Resource
-from openapi_tool.convert.kustomize.variables import bind_vars, default_var_reference_specs, expand, resolve_vars
+from openapi_tool.convert.kustomize.variables import bind_vars, expand, resolve_vars
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "vars"
 
@@ -40,7 +41,7 @@ def resources_of(text: str) -> list[Resource]:
 
 
 def config_specs(directory: Path, kustomization: dict) -> list[FieldSpec]:
-    specs = default_var_reference_specs()
+    specs = list(VAR_REFERENCE)
     for name in kustomization.get("configurations") or []:
         config = yaml.safe_load((directory / name).read_text())
         specs.extend(FieldSpec.parse(raw) for raw in config.get("varReference") or [])
@@ -112,7 +113,7 @@ def test_kubectl_and_we_refuse_the_same(case: str, tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
     assert kubectl(tmp_path).returncode != 0
     with pytest.raises(BuildError):
-        resolve_vars(resources_of(TWO_SERVICES), ERROR_CASES[case], default_var_reference_specs())
+        resolve_vars(resources_of(TWO_SERVICES), ERROR_CASES[case], VAR_REFERENCE)
 
 
 @needs_kubectl
@@ -123,7 +124,7 @@ def test_namespace_picks_one_of_two(tmp_path: Path) -> None:
     result = kubectl(tmp_path)
     assert result.returncode == 0, result.stderr
     resources = resources_of(TWO_SERVICES)
-    resolve_vars(resources, vars, default_var_reference_specs())
+    resolve_vars(resources, vars, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
 
 
@@ -154,8 +155,8 @@ def test_vars_bind_where_declared() -> None:
     bound = bind_vars(base_a, vars)
     resources = base_a + renamed((directory / "base-b" / "resources.yaml").read_text(), "b-")
     with pytest.raises(BuildError):
-        resolve_vars(resources, vars, default_var_reference_specs())
-    resolve_vars(resources, bound, default_var_reference_specs())
+        resolve_vars(resources, vars, VAR_REFERENCE)
+    resolve_vars(resources, bound, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == expected
 
 
@@ -184,9 +185,9 @@ def test_non_strings_in_reference_fields(first_arg: str, tmp_path: Path) -> None
     resources = resources_of(text)
     if result.returncode:
         with pytest.raises(BuildError):
-            resolve_vars(resources, vars, default_var_reference_specs())
+            resolve_vars(resources, vars, VAR_REFERENCE)
         return
-    resolve_vars(resources, vars, default_var_reference_specs())
+    resolve_vars(resources, vars, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
 
 
@@ -202,5 +203,5 @@ def test_float_values_inside_text(number: str, tmp_path: Path) -> None:
     result = kubectl(tmp_path)
     assert result.returncode == 0, result.stderr
     resources = resources_of(text)
-    resolve_vars(resources, vars, default_var_reference_specs())
+    resolve_vars(resources, vars, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
