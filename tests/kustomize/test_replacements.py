@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
-from openapi_tool.convert.kustomize.replacements import apply_replacements, matches_label_selector, split_field_path
+from openapi_tool.convert.kustomize.replacements import apply_replacements, split_field_path
 from openapi_tool.convert.kustomize.resource import Resource
+from openapi_tool.convert.kustomize.selectors import matches_selector
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "replacements"
 
@@ -199,8 +200,12 @@ def test_path_splitting() -> None:
 
 def test_label_selectors() -> None:
     labels = {"app": "web", "tier": "front"}
-    assert matches_label_selector(labels, "")
-    assert matches_label_selector(labels, "app=web,tier in (front, back),!debug")
-    assert not matches_label_selector(labels, "app!=web")
-    assert matches_label_selector(labels, "env notin (prod),app")
-    assert not matches_label_selector(labels, "tier==back")
+    assert matches_selector(labels, "")
+    assert matches_selector(labels, "app=web,tier in (front, back),!debug")
+    assert not matches_selector(labels, "app!=web")
+    assert matches_selector(labels, "env notin (prod),app")
+    assert not matches_selector(labels, "tier==back")
+    assert matches_selector({"n": "5"}, "n > 3") and not matches_selector({"n": "5"}, "n<3")
+    for broken in ("app=web=x", "!app=web", "app in (web", ",app"):
+        with pytest.raises(BuildError):
+            matches_selector(labels, broken)
