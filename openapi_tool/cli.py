@@ -517,11 +517,7 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
     result = write_tree(output, conversion.files, record, args.force)
     if not args.quiet:
-        print(
-            f"{output}: {conversion.summary}; {len(result.written)} files written, "
-            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
-            file=sys.stderr,
-        )
+        _print_written(output, conversion.summary, result)
     if not args.verify:
         return 0
     failures = verify_conversion(output, conversion.expected, reporter.progress)
@@ -533,6 +529,14 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
         file=sys.stderr,
     )
     return 1 if failures else 0
+
+
+def _print_written(output: Path, summary: str, result: Any) -> None:
+    print(
+        f"{output}: {summary}; {len(result.written)} files written, "
+        f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
+        file=sys.stderr,
+    )
 
 
 def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) -> int:
@@ -547,11 +551,7 @@ def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) ->
     record = {"tool": f"openapi-tool {__version__}", "command": "convert", "kustomizations": conversion.kustomizations}
     result = write_tree(output, conversion.files, record, args.force)
     if not args.quiet:
-        print(
-            f"{output}: {conversion.summary}; {len(result.written)} files written, "
-            f"{len(result.unchanged)} unchanged, {len(result.removed)} removed",
-            file=sys.stderr,
-        )
+        _print_written(output, conversion.summary, result)
     if not args.verify:
         return 0
     report = verify_tree(root, output, conversion.kustomizations, conversion.expected, reporter.progress)

@@ -37,12 +37,8 @@ class KclFile:
         out: list[str] = [c.text for c in self.header]
         out.append("import manifests")
         out.extend(f"import {path} as {alias}" for path, alias in sorted(self.imports.items()))
-        previous: Block | None = None
-        for block in self.blocks:
-            if previous is None or previous.name is not None:
-                out.append("")
-            out.extend(line.render() for line in block.lines)
-            previous = block
+        out.extend(block_lines(self.blocks))
+        previous = self.blocks[-1] if self.blocks else None
         names = [b.name for b in self.blocks if b.name is not None]
         if previous is None or previous.name is not None:
             out.append("")
@@ -57,3 +53,16 @@ class KclFile:
             out.extend(INDENT + name for name in names)
             out.append("])")
         return "\n".join(out) + "\n"
+
+
+def block_lines(blocks: list[Block]) -> list[str]:
+    """The lines of the blocks, a blank line before each block that follows a document (a
+    comment-only block heads the document after it)."""
+    out: list[str] = []
+    previous: Block | None = None
+    for block in blocks:
+        if previous is None or previous.name is not None:
+            out.append("")
+        out.extend(line.render() for line in block.lines)
+        previous = block
+    return out

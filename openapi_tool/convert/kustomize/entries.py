@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_tool.convert.emit import INDENT
-from openapi_tool.convert.files import Block
+from openapi_tool.convert.files import Block, block_lines
 from openapi_tool.convert.kustomize.changes import changed, value_text
 from openapi_tool.convert.kustomize.layout import Package
 
@@ -46,12 +46,7 @@ class Entry:
             out.append("import manifests")
         out.extend(f"import {path} as {alias}" for path, alias in sorted(self.schema_imports.items()))
         out.extend(f"import {path} as {alias}" for path, alias in sorted(self.package_imports.items()))
-        previous: Block | None = None
-        for block in self.blocks:
-            if previous is None or previous.name is not None:
-                out.append("")
-            out.extend(line.render() for line in block.lines)
-            previous = block
+        out.extend(block_lines(self.blocks))
         if self.items is not None:
             out.append("")
             out.extend(self._output())

@@ -36,6 +36,7 @@ from urllib.parse import urlparse
 
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.hashing import content_hash, scalar_text
+from openapi_tool.convert.kustomize.load import json_type
 from openapi_tool.convert.kustomize.resource import Generated, Origin, ResId, Resource
 
 _ARG_FIELDS = frozenset({"name", "namespace", "behavior", "literals", "files", "envs", "env", "options"})
@@ -103,10 +104,10 @@ def apply_hash_suffixes(resources: list[Resource]) -> None:
 def _entries(kustomization: dict, key: str) -> list[dict]:
     value = kustomization.get(key) or []
     if not isinstance(value, list):
-        raise BuildError(f"invalid Kustomization: json: cannot unmarshal {_json_type(value)} into field {key}")
+        raise BuildError(f"invalid Kustomization: json: cannot unmarshal {json_type(value)} into field {key}")
     for entry in value:
         if not isinstance(entry, dict):
-            raise BuildError(f"invalid Kustomization: json: cannot unmarshal {_json_type(entry)} into {key} entry")
+            raise BuildError(f"invalid Kustomization: json: cannot unmarshal {json_type(entry)} into {key} entry")
     return value
 
 
@@ -195,20 +196,8 @@ def _bool(value: Any, where: str) -> bool:
 
 def _type_error(value: Any, where: str, go_type: str) -> BuildError:
     return BuildError(
-        f"invalid Kustomization: json: cannot unmarshal {_json_type(value)} into Go struct field {where} of type {go_type}"
+        f"invalid Kustomization: json: cannot unmarshal {json_type(value)} into Go struct field {where} of type {go_type}"
     )
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return "string"
 
 
 def _behavior_name(behavior: str) -> str:

@@ -260,7 +260,7 @@ def _check_type(field_name: str, go_type: str, value: Any) -> None:
     """BuildError with the decoder's message when `value` cannot be decoded into `go_type`."""
     if value is None:
         return
-    found = _json_type(value)
+    found = json_type(value)
     if go_type.startswith("[]"):
         expected, item_type = "array", go_type[2:]
     elif go_type.startswith("map["):
@@ -274,16 +274,16 @@ def _check_type(field_name: str, go_type: str, value: Any) -> None:
         )
     items = value if expected == "array" else list(value.values()) if go_type.startswith("map[") else []
     for item in items:
-        if item is not None and _json_type(item) != (
+        if item is not None and json_type(item) != (
             "string" if item_type in ("string", "types.PatchStrategicMerge") else "object"
         ):
             raise BuildError(
-                f"invalid Kustomization: json: cannot unmarshal {_json_type(item)} into Go struct field "
+                f"invalid Kustomization: json: cannot unmarshal {json_type(item)} into Go struct field "
                 f"Kustomization.{field_name} of type {item_type}"
             )
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     """The JSON type name Go's decoder reports for a YAML value."""
     if isinstance(value, bool):
         return "bool"
