@@ -13,13 +13,13 @@ import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.load import load_documents
 from openapi_tool.convert.kustomize.patches import (
     apply_json6902_patches,
     apply_patches,
     apply_strategic_merge_patches,
 )
 from openapi_tool.convert.kustomize.resource import Resource
-from openapi_tool.convert.kustomize.yaml_values import load_all
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "patches"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "kustomization.yaml").is_file())
@@ -32,7 +32,7 @@ def evaluate(directory: Path) -> list[dict[str, Any]]:
     resources = [
         Resource(loaded(document))
         for name in kustomization.get("resources", [])
-        for document in load_all((directory / name).read_text())
+        for document in load_documents((directory / name).read_text())
         if document
     ]
     apply_strategic_merge_patches(resources, kustomization.get("patchesStrategicMerge", []), directory)
