@@ -15,6 +15,8 @@ from functools import cache
 from importlib import resources as package_files
 from typing import Any
 
+import yaml
+
 from openapi_tool.convert.kustomize.errors import BuildError
 
 ABSENT = object()
@@ -34,6 +36,10 @@ class BlankNulls(dict):  # type: ignore[type-arg]
     those keys. A strategic merge drops them, other changes keep them as nulls."""
 
     blank: frozenset[Any] = frozenset()
+
+
+for _representer in (yaml.representer.SafeRepresenter, yaml.representer.Representer):
+    _representer.add_representer(BlankNulls, yaml.representer.SafeRepresenter.represent_dict)
 
 
 def _field(source: Any, name: str) -> Any:
