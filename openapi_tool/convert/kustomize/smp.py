@@ -24,14 +24,14 @@ ABSENT = object()
 CLEAR = object()
 """The visitor's answer that removes the field."""
 KEEP_NULL = object()
-"""An explicit null of the resource that the patch does not touch: kept."""
+"""A null of the resource written as text (`null`, `~`) that the patch does not touch: kept."""
 BLANK = object()
 """A null of the resource written as nothing: a missing field to the walk."""
 
 DIRECTIVE = "$patch"
 
 
-class BlankNulls(dict):  # type: ignore[type-arg]
+class BlankNulls(dict[Any, Any]):
     """A mapping of a resource file with null values written as nothing (`key:`); `blank` names
     those keys. A strategic merge drops them, other changes keep them as nulls."""
 
@@ -42,7 +42,7 @@ for _representer in (yaml.representer.SafeRepresenter, yaml.representer.Represen
     _representer.add_representer(BlankNulls, yaml.representer.SafeRepresenter.represent_dict)
 
 
-def _field(source: Any, name: str) -> Any:
+def _field(source: Any, name: Any) -> Any:
     """The value of a field of a walked map (ABSENT when missing, BLANK for a blank null)."""
     if not isinstance(source, dict) or name not in source:
         return ABSENT
