@@ -27,17 +27,14 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+from kustomize_corpus import CORPUS, Row, read_index  # noqa: E402
+
+from openapi_tool.convert.compare import first_difference  # noqa: E402
 from openapi_tool.convert.kustomize.build import build  # noqa: E402
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported  # noqa: E402
 from openapi_tool.convert.kustomize.oracle import kustomize_command, render  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Row:
-    project: str
-    dir: str
-    features: tuple[str, ...]
 
 
 @dataclass
@@ -51,7 +48,7 @@ class Outcome:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    corpus = REPO.parent / "shared" / "corpus" / "kustomize"
+    corpus = CORPUS
     if not (corpus / "INDEX.tsv").is_file():
         print(f"no corpus at {corpus} (expected ../shared/corpus/kustomize beside the repository)", file=sys.stderr)
         return 2
@@ -75,19 +72,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def read_index(path: Path) -> list[Row]:
-    """The `ok` rows of the corpus index."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = lines[0].split("\t")
-    rows = []
-    for line in lines[1:]:
-        cells = dict(zip(header, line.split("\t")))
-        if cells.get("status") == "ok":
-            features = tuple(f for f in cells.get("features", "").split(",") if f)
-            rows.append(Row(cells["project"], cells["dir"], features))
-    return rows
-
-
 def _selected(row: Row, args: argparse.Namespace) -> bool:
     return (not args.project or row.project == args.project) and (not args.dir or args.dir in row.dir)
 
@@ -108,8 +92,10 @@ def _evaluate(job: tuple[Path, Row, bool]) -> Outcome:
     except Exception as error:  # noqa: BLE001 - the harness reports every failure and goes on
         return Outcome(row, False, f"{type(error).__name__}: {error}", None, want)
     got = json.loads(json.dumps(got, default=str))
-    difference = first_difference(got, want)
-    return Outcome(row, difference is None, difference or "", got, want)
+    if len(got) != len(want):
+        return Outcome(row, False, f"documents: {len(got)} items, want {len(want)}", got, want)
+    difference = first_difference(want, got)
+    return Outcome(row, difference is None, str(difference or ""), got, want)
 
 
 def _oracle(directory: Path, use_cache: bool) -> list[Any]:
@@ -135,36 +121,6 @@ def _digest(directory: Path) -> str:
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
-
-
-def first_difference(got: Any, want: Any, path: str = "") -> str | None:
-    """The first path where `got` and `want` differ (None when equal; mapping key order ignored)."""
-    if isinstance(got, dict) and isinstance(want, dict):
-        for key in sorted(set(got) | set(want), key=str):
-            if key not in got:
-                return f"{path}.{key}: missing"
-            if key not in want:
-                return f"{path}.{key}: unexpected"
-            found = first_difference(got[key], want[key], f"{path}.{key}")
-            if found:
-                return found
-        return None
-    if isinstance(got, list) and isinstance(want, list):
-        for index, (a, b) in enumerate(zip(got, want)):
-            found = first_difference(a, b, f"{path}[{index}]")
-            if found:
-                return found
-        if len(got) != len(want):
-            return f"{path or 'documents'}: {len(got)} items, want {len(want)}"
-        return None
-    if got != want or type(got) is not type(want):
-        return f"{path}: {_short(got)} != {_short(want)}"
-    return None
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _report(outcomes: list[Outcome], show: int) -> None:

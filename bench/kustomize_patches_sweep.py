@@ -15,13 +15,13 @@ from typing import Any
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.load import load_documents
 from openapi_tool.convert.kustomize.patches import (
     apply_json6902_patches,
     apply_patches,
     apply_strategic_merge_patches,
 )
 from openapi_tool.convert.kustomize.resource import Resource
-from openapi_tool.convert.kustomize.yaml_values import load_all
 
 CORPUS = Path(__file__).resolve().parents[1] / "../shared/corpus/kustomize"
 PATCH_FIELDS = {"patches", "patchesStrategicMerge", "patchesJson6902"}
@@ -37,7 +37,7 @@ def load_resources(directory: Path, entries: list[str]) -> list[Resource]:
     resources: list[Resource] = []
     for entry in entries:
         path = directory / entry
-        documents = kubectl(path) if path.is_dir() else load_all(path.read_text())
+        documents = kubectl(path) if path.is_dir() else load_documents(path.read_text())
         if documents is None:
             raise BuildError(f"{entry}: does not render")
         resources.extend(Resource(loaded(d)) for d in documents if d)

@@ -151,8 +151,11 @@ def _dry(projects: list[str], rows: list[Row], work: Path, schemas: Path, flat: 
         tree = sum(_lines(p, "#") for p in (work / "trees" / project).rglob("*.k"))
         text = f"  {project:32s} source {source:6d}  tree {tree:6d}  ratio {tree / max(source, 1):.2f}"
         if flat:
-            flat_lines = _flat_lines([r for r in rows if r.project == project], work / "flat" / project, schemas)
+            chosen = [r for r in rows if r.project == project]
+            flat_lines = _flat_lines(chosen, work / "flat" / project, schemas)
             text += f"  flat {flat_lines:7d}  flat/tree {flat_lines / max(tree, 1):.1f}x"
+            rendered = sum(_text_lines(_rendered(r), "#") for r in chosen)
+            text += f"  (rendered YAML / source {rendered / max(source, 1):.1f}x)"
         print(text)
 
 
@@ -161,9 +164,8 @@ def _flat_lines(rows: list[Row], out: Path, schemas: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, row in enumerate(rows):
-        try:
-            text = oracle_text(CORPUS / row.project / row.dir)
-        except RuntimeError:
+        text = _rendered(row)
+        if not text:
             continue
         path = out / f"k{number}.yaml"
         path.write_text(text, encoding="utf-8")
@@ -172,6 +174,13 @@ def _flat_lines(rows: list[Row], out: Path, schemas: Path) -> int:
         return 0
     conversion = convert(paths, out / "kcl", ConvertOptions((str(schemas),)), lambda message: None)
     return sum(_text_lines(text, "#") for name, text in conversion.files.items() if name.endswith(".k"))
+
+
+def _rendered(row: Row) -> str:
+    try:
+        return oracle_text(CORPUS / row.project / row.dir)
+    except RuntimeError:
+        return ""
 
 
 def _lines(path: Path, comment: str) -> int:

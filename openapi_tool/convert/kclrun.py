@@ -32,6 +32,8 @@ class Result:
     yaml: str = ""
     error: str = ""
     log: str = ""
+    json: str = ""
+    """The documents as JSON, one per line (a `manifests.yaml_stream` program)."""
 
 
 def execute(program: Program) -> Result:
@@ -49,7 +51,7 @@ def execute(program: Program) -> Result:
         result = kcl.API().exec_program(args)
     except Exception as exc:  # kcl-lib raises for syntax and type errors
         return Result(error=str(exc) or type(exc).__name__)
-    return Result(result.yaml_result, result.err_message, result.log_message)
+    return Result(result.yaml_result, result.err_message, result.log_message, result.json_result)
 
 
 class Executor:

@@ -165,18 +165,23 @@ class Runner:
             done = [int(n) for n in re.findall(re.escape(MARK) + r"(\d+)", result.log)]
             after = max(done) + 1 if done else 0
             if after < len(batch):
-                failed[after] = ProbeOutcome(error=_message(error))
+                failed[after] = ProbeOutcome(error=error_message(error))
         if failed:
             return {batch[i].key: o for i, o in failed.items()}, [[p for i, p in enumerate(batch) if i not in failed]]
         if len(batch) == 1:
-            return {batch[0].key: ProbeOutcome(error=_message(error))}, []
+            return {batch[0].key: ProbeOutcome(error=error_message(error))}, []
         half = len(batch) // 2
         return {}, [batch[:half], batch[half:]]
 
 
-def _message(error: str) -> str:
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+"""Terminal colours, which kcl-lib puts in some messages."""
+
+
+def error_message(error: str) -> str:
     """The most telling message of an error: the failed check's own text over the
     "Instance check failed" that comes first."""
+    error = _ANSI.sub("", error)
     messages = [m for _, m in _locations(error, None) if m]
     found = next((m for m in messages if m != "Instance check failed"), messages[0] if messages else "")
     return found or next((line.strip() for line in error.splitlines() if line.strip()), "kcl failed")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ from openapi_tool.convert.kustomize.load import find_kustomization, load_documen
 from openapi_tool.convert.kustomize.oracle import render
 from openapi_tool.convert.kustomize.resource import Origin
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "core"
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed (the oracle)")
+from .helpers import FIXTURE_ROOT, needs_kubectl
+
+FIXTURES = FIXTURE_ROOT / "core"
 
 
 @needs_kubectl

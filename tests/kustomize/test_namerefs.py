@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +17,10 @@ from openapi_tool.convert.kustomize.nameref_defaults import NAME_REFERENCES
 from openapi_tool.convert.kustomize.namerefs import fix_name_references
 from openapi_tool.convert.kustomize.resource import Generated, Resource
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "kustomize" / "nameref"
-KUBECTL = shutil.which("kubectl")
-pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl (the kustomize oracle) is not installed")
+from .helpers import FIXTURE_ROOT, kubectl_build, needs_kubectl, read_resources, run_kubectl
+
+FIXTURES = FIXTURE_ROOT / "nameref"
+pytestmark = needs_kubectl
 
 _CLUSTER_KINDS = {
     "APIService",
@@ -38,17 +37,6 @@ _CLUSTER_KINDS = {
 }
 """The cluster-scoped kinds the fixtures use."""
 _NOT_RENAMED = {"CustomResourceDefinition", "APIService", "Namespace"}
-
-
-def _kubectl(directory: Path) -> subprocess.CompletedProcess[str]:
-    assert KUBECTL is not None
-    return subprocess.run([KUBECTL, "kustomize", str(directory)], capture_output=True, text=True, check=False)
-
-
-def _rendered(directory: Path) -> list[dict[str, Any]]:
-    result = _kubectl(directory)
-    assert result.returncode == 0, result.stderr
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def _generated(rendered: list[dict[str, Any]], kind: str, generator: dict[str, Any], hashed: bool) -> dict[str, Any]:
@@ -79,7 +67,7 @@ def _accumulate(directory: Path, rendered: list[dict[str, Any]], extra: list[dic
         if path.is_dir():
             resources += _accumulate(path, rendered, extra)
         else:
-            resources += [Resource(doc) for doc in yaml.safe_load_all(path.read_text()) if doc]
+            resources += read_resources(path)
     for entry in kustomization.get("configurations") or []:
         extra += yaml.safe_load((directory / entry).read_text()).get("nameReference") or []
     options = kustomization.get("generatorOptions") or {}
@@ -148,7 +136,7 @@ def _key(doc: dict[str, Any]) -> tuple[str, str, str, str]:
 )
 def test_references_follow_renames(case: str) -> None:
     directory = FIXTURES / case
-    rendered = _rendered(directory)
+    rendered = kubectl_build(directory)
     ours = {_key(r.data): r.data for r in _fixed(directory, rendered)}
     theirs = {_key(doc): doc for doc in rendered}
     assert sorted(ours) == sorted(theirs)
@@ -168,7 +156,7 @@ def test_references_follow_renames(case: str) -> None:
 )
 def test_kustomize_errors(case: str, message: str) -> None:
     directory = FIXTURES / case
-    result = _kubectl(directory)
+    result = run_kubectl(directory)
     assert result.returncode != 0
     assert message in result.stderr
     with pytest.raises(BuildError, match=message):
@@ -232,7 +220,7 @@ def _every_default_reference(directory: Path) -> None:
 
 def test_every_default_reference(tmp_path: Path) -> None:
     _every_default_reference(tmp_path)
-    rendered = _rendered(tmp_path)
+    rendered = kubectl_build(tmp_path)
     ours = {_key(r.data): r.data for r in _fixed(tmp_path, rendered)}
     theirs = {_key(doc): doc for doc in rendered}
     assert sorted(ours) == sorted(theirs)

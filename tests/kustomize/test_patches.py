@@ -4,8 +4,6 @@ each fixture directory is a kustomization of resource files and patches only."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +19,10 @@ from openapi_tool.convert.kustomize.patches import (
 )
 from openapi_tool.convert.kustomize.resource import Resource
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "patches"
+from .helpers import FIXTURE_ROOT, kubectl_documents, needs_kubectl
+
+FIXTURES = FIXTURE_ROOT / "patches"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "kustomization.yaml").is_file())
-KUBECTL = shutil.which("kubectl")
 
 
 def evaluate(directory: Path) -> list[dict[str, Any]]:
@@ -49,22 +48,16 @@ def loaded(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def kubectl(directory: Path) -> list[dict[str, Any]] | None:
-    """kubectl's output, None when it refuses the kustomization."""
-    done = subprocess.run([KUBECTL, "kustomize", str(directory)], capture_output=True, text=True, check=False)
-    return [d for d in yaml.safe_load_all(done.stdout) if d is not None] if done.returncode == 0 else None
-
-
 def canonical(documents: list[dict[str, Any]]) -> list[str]:
     """Documents as sorted JSON (kustomize reorders by kind, which is not the patches' concern)."""
     return sorted(json.dumps(d, sort_keys=True, default=str) for d in documents)
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
+@needs_kubectl
 @pytest.mark.parametrize("case", CASES)
 def test_patches_match_kubectl(case: str) -> None:
     directory = FIXTURES / case
-    expected = kubectl(directory)
+    expected = kubectl_documents(directory)
     if expected is None:
         with pytest.raises(BuildError):
             evaluate(directory)

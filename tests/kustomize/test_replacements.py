@@ -3,48 +3,39 @@ apply_replacements and must equal kubectl's output of the same kustomization."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
-from openapi_tool.convert.kustomize.replacements import apply_replacements, matches_label_selector, split_field_path
-from openapi_tool.convert.kustomize.resource import Resource
+from openapi_tool.convert.kustomize.replacements import apply_replacements, split_field_path
+from openapi_tool.convert.kustomize.selectors import matches_selector
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "replacements"
+from .helpers import (
+    FIXTURE_ROOT,
+    kubectl_build,
+    needs_kubectl,
+    read_resources,
+    renamed,
+    resources_of,
+    run_kubectl,
+    write_kustomization,
+)
 
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (the kustomize oracle) is absent")
-
-
-def kubectl(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=False)
+FIXTURES = FIXTURE_ROOT / "replacements"
 
 
 def by_id(documents: list[dict]) -> dict[tuple[str, str], dict]:
     return {(d["kind"], d["metadata"]["name"]): d for d in documents}
 
 
-def resources_of(directory: Path) -> list[Resource]:
-    return [Resource(d) for d in yaml.safe_load_all((directory / "resources.yaml").read_text()) if d]
-
-
-def write_case(tmp_path: Path, resources: str, replacements: list[dict], extra: dict | None = None) -> Path:
-    tmp_path.mkdir(exist_ok=True)
-    (tmp_path / "resources.yaml").write_text(resources)
-    kustomization = {"resources": ["resources.yaml"], "replacements": replacements, **(extra or {})}
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
-    return tmp_path
-
-
 @needs_kubectl
 @pytest.mark.parametrize("case", ["basic", "matching"])
 def test_fixture_equals_kubectl(case: str) -> None:
     directory = FIXTURES / case
-    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
-    resources = resources_of(directory)
+    expected = by_id(kubectl_build(directory))
+    resources = read_resources(directory / "resources.yaml")
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
     apply_replacements(resources, kustomization["replacements"], directory)
     assert by_id([r.data for r in resources]) == expected
@@ -53,12 +44,9 @@ def test_fixture_equals_kubectl(case: str) -> None:
 @needs_kubectl
 def test_renamed_resources_match_by_original_or_current_name() -> None:
     directory = FIXTURES / "renamed"
-    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
+    expected = by_id(kubectl_build(directory))
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    resources = resources_of(directory)
-    for resource in resources:
-        resource.remember()
-        resource.data["metadata"]["name"] = kustomization["namePrefix"] + resource.name
+    resources = renamed((directory / "resources.yaml").read_text(), kustomization["namePrefix"])
     apply_replacements(resources, kustomization["replacements"], directory)
     assert by_id([r.data for r in resources]) == expected
 
@@ -67,8 +55,8 @@ def test_renamed_resources_match_by_original_or_current_name() -> None:
 def test_names_from_every_level_still_select() -> None:
     """The child adds c-, the parent p-: the parent's replacement finds `src` and `c-dst`."""
     directory = FIXTURES / "nested"
-    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
-    resources = resources_of(directory / "child")
+    expected = by_id(kubectl_build(directory))
+    resources = read_resources(directory / "child" / "resources.yaml")
     for prefix in ("c-", "p-"):
         for resource in resources:
             resource.remember()
@@ -145,9 +133,9 @@ ERROR_CASES = {
 @needs_kubectl
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
 def test_kubectl_and_we_refuse_the_same(case: str, tmp_path: Path) -> None:
-    directory = write_case(tmp_path, TYPED, ERROR_CASES[case])
-    assert kubectl(directory).returncode != 0
-    resources = [Resource(d) for d in yaml.safe_load_all(TYPED)]
+    directory = write_kustomization(tmp_path, TYPED, replacements=ERROR_CASES[case])
+    assert run_kubectl(directory).returncode != 0
+    resources = resources_of(TYPED)
     with pytest.raises(BuildError):
         apply_replacements(resources, ERROR_CASES[case], directory)
 
@@ -156,10 +144,10 @@ def test_kubectl_and_we_refuse_the_same(case: str, tmp_path: Path) -> None:
 def test_replacement_files_stay_below_the_kustomization(tmp_path: Path) -> None:
     entry = {"source": {"kind": "ConfigMap", "fieldPath": "data.word"}, "targets": [{"select": {"kind": "Pod"}}]}
     (tmp_path / "outside.yaml").write_text(yaml.safe_dump([entry]))
-    directory = write_case(tmp_path / "k", TYPED, [{"path": "../outside.yaml"}])
-    assert "security" in kubectl(directory).stderr
+    directory = write_kustomization(tmp_path / "k", TYPED, replacements=[{"path": "../outside.yaml"}])
+    assert "security" in run_kubectl(directory).stderr
     with pytest.raises(BuildError, match="security"):
-        apply_replacements([Resource(d) for d in yaml.safe_load_all(TYPED)], [{"path": "../outside.yaml"}], directory)
+        apply_replacements(resources_of(TYPED), [{"path": "../outside.yaml"}], directory)
 
 
 TYPED_CASES = {
@@ -184,12 +172,11 @@ def test_value_types_as_kubectl(case: str, tmp_path: Path) -> None:
             "targets": [{"select": {"kind": "Pod"}, "fieldPaths": paths, "options": {"create": True}}],
         }
     ]
-    directory = write_case(tmp_path, TYPED, entries)
-    result = kubectl(directory)
-    assert result.returncode == 0, result.stderr
-    resources = [Resource(d) for d in yaml.safe_load_all(TYPED)]
+    directory = write_kustomization(tmp_path, TYPED, replacements=entries)
+    expected = by_id(kubectl_build(directory))
+    resources = resources_of(TYPED)
     apply_replacements(resources, entries, directory)
-    assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
+    assert by_id([r.data for r in resources]) == expected
 
 
 def test_path_splitting() -> None:
@@ -199,8 +186,12 @@ def test_path_splitting() -> None:
 
 def test_label_selectors() -> None:
     labels = {"app": "web", "tier": "front"}
-    assert matches_label_selector(labels, "")
-    assert matches_label_selector(labels, "app=web,tier in (front, back),!debug")
-    assert not matches_label_selector(labels, "app!=web")
-    assert matches_label_selector(labels, "env notin (prod),app")
-    assert not matches_label_selector(labels, "tier==back")
+    assert matches_selector(labels, "")
+    assert matches_selector(labels, "app=web,tier in (front, back),!debug")
+    assert not matches_selector(labels, "app!=web")
+    assert matches_selector(labels, "env notin (prod),app")
+    assert not matches_selector(labels, "tier==back")
+    assert matches_selector({"n": "5"}, "n > 3") and not matches_selector({"n": "5"}, "n<3")
+    for broken in ("app=web=x", "!app=web", "app in (web", ",app"):
+        with pytest.raises(BuildError):
+            matches_selector(labels, broken)

@@ -4,8 +4,6 @@ kustomizations, compared with `kubectl kustomize` of the same directory."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +24,10 @@ from openapi_tool.convert.kustomize.transformers import (
     split_image,
 )
 
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "kustomize" / "fields"
+from .helpers import FIXTURE_ROOT, kubectl_build, needs_kubectl, read_resources
+
+FIXTURES = FIXTURE_ROOT / "fields"
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "kustomization.yaml").exists())
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 
 
 def transform(directory: Path) -> tuple[list[Resource], Configurations]:
@@ -43,7 +42,7 @@ def transform(directory: Path) -> tuple[list[Resource], Configurations]:
             resources += base
             inherited.append(config)
         else:
-            resources += [Resource(doc) for doc in yaml.safe_load_all((directory / name).read_text()) if doc]
+            resources += read_resources(directory / name)
     config = load_configurations([directory / p for p in kustomization.get("configurations", [])], inherited)
     set_namespace(resources, kustomization.get("namespace", ""), config)
     add_prefix_suffix(resources, kustomization.get("namePrefix", ""), kustomization.get("nameSuffix", ""), config)
@@ -52,11 +51,6 @@ def transform(directory: Path) -> tuple[list[Resource], Configurations]:
     set_replicas(resources, kustomization.get("replicas", []), config)
     set_images(resources, kustomization.get("images", []), config)
     return resources, config
-
-
-def kubectl(directory: Path) -> list[dict[str, Any]]:
-    result = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=True)
-    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
 def by_id(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -74,7 +68,7 @@ def by_id(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("case", CASES)
 def test_same_as_kubectl(case: str) -> None:
     ours = by_id([resource.data for resource in transform(FIXTURES / case)[0]])
-    theirs = by_id(kubectl(FIXTURES / case))
+    theirs = by_id(kubectl_build(FIXTURES / case))
     assert sorted(ours) == sorted(theirs)
     for key, doc in theirs.items():
         assert ours[key] == doc, key

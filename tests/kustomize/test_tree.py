@@ -5,6 +5,7 @@ the lock maps each kustomization to its file, and an overlay writes only what it
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -96,3 +97,71 @@ def test_verify_compares_with_kubectl(converted: Path, tmp_path: Path, capsys: p
     out = tmp_path / "kcl"
     assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS), "--verify"]) == 0
     assert "verified 3/3 kustomizations: kcl-lib renders what kubectl kustomize renders" in capsys.readouterr().err
+
+
+def test_verify_names_an_entry_that_no_longer_renders_what_kustomize_renders(converted: Path, tmp_path: Path) -> None:
+    from openapi_tool.convert.kustomize.verify import verify_tree
+
+    out = tmp_path / "kcl"
+    shutil.copytree(converted, out)
+    dev = out / "overlays/dev/kustomization.k"
+    dev.write_text(dev.read_text().replace("1.27-alpine", "1.28-alpine"))
+    lock = json.loads((out / "openapi-tool.lock").read_text())
+    expected = {entry: [] for entry in lock["kustomizations"].values()}
+    report = verify_tree(TREE, out, lock["kustomizations"], expected)
+    if shutil.which("kubectl") is None:
+        assert not report.ok  # the computed documents were given as none at all
+        return
+    assert not report.ok
+    failing = [line for line in report.lines if "differs" in line]
+    assert len(failing) == 1 and "overlays/dev/kustomization.k" in failing[0] and "image" in failing[0], report.lines
+
+
+def test_the_readme_shows_the_dev_overlay_as_converted(converted: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```kcl\n(.*?)```", readme, flags=re.S) if "import base as _base" in b]
+    assert blocks == [(converted / "overlays/dev/kustomization.k").read_text()]
+
+
+def test_an_entry_whose_changes_do_not_render_is_written_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openapi_tool.convert.kustomize import entries
+
+    monkeypatch.setattr(entries, "changed", lambda ref, old, new, indent: ref)  # every change lost
+    out = tmp_path / "kcl"
+    assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "written in full" in line]
+    assert len(warnings) == 3, warnings  # the base (labels, hash names) and both overlays
+    dev = (out / "overlays/dev/kustomization.k").read_text()
+    assert "_base" not in dev and '"nginx:1.27-alpine"' in dev
+    if shutil.which("kubectl") is not None:
+        done = subprocess.run(["kubectl", "kustomize", str(TREE / "overlays/dev")], capture_output=True, text=True)
+        assert kcl_documents(out, KUSTOMIZATIONS["overlays/dev"]) == parse_values(done.stdout)
+
+
+def test_a_second_run_writes_nothing(converted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "kcl"
+    shutil.copytree(converted, out)
+    assert main(["convert", str(TREE), "-o", str(out), "--schemas", str(SCHEMAS)]) == 0
+    assert "0 files written, 4 unchanged, 0 removed" in capsys.readouterr().err
+
+
+def test_folder_names_that_are_not_identifiers_are_mapped(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(TREE / "base", tree / "base")
+    for name in ("dev-kind", "dev_kind", "schema", "1.21+"):
+        (tree / name).mkdir()
+        (tree / name / "kustomization.yaml").write_text(f"resources:\n  - ../base\nnamePrefix: {name[:3]}-\n")
+    out = tmp_path / "kcl"
+    assert main(["convert", str(tree), "-o", str(out), "--schemas", str(SCHEMAS), "-q"]) == 0
+    lock = json.loads((out / "openapi-tool.lock").read_text())
+    entries = lock["kustomizations"]
+    assert len(set(entries.values())) == 5
+    assert all(
+        re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*/kustomization\.k", e) for e in entries.values()
+    )
+    if shutil.which("kubectl") is not None:
+        for directory, entry in entries.items():
+            done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
+            assert kcl_documents(out, entry) == parse_values(done.stdout), directory

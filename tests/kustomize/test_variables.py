@@ -3,25 +3,28 @@ resolve_vars and must equal kubectl's output of the same kustomization."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.fieldspec_defaults import VAR_REFERENCE
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
-from openapi_tool.convert.kustomize.resource import Resource
-from openapi_tool.convert.kustomize.variables import bind_vars, default_var_reference_specs, expand, resolve_vars
+from openapi_tool.convert.kustomize.variables import bind_vars, expand, resolve_vars
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kustomize" / "vars"
+from .helpers import (
+    FIXTURE_ROOT,
+    kubectl_build,
+    needs_kubectl,
+    read_resources,
+    renamed,
+    resources_of,
+    run_kubectl,
+    write_kustomization,
+)
 
-needs_kubectl = pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (the kustomize oracle) is absent")
-
-
-def kubectl(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=False)
+FIXTURES = FIXTURE_ROOT / "vars"
 
 
 def by_id(documents: list[dict]) -> dict[tuple[str, str], dict]:
@@ -35,12 +38,8 @@ def by_id(documents: list[dict]) -> dict[tuple[str, str], dict]:
     return result
 
 
-def resources_of(text: str) -> list[Resource]:
-    return [Resource(d) for d in yaml.safe_load_all(text) if d]
-
-
 def config_specs(directory: Path, kustomization: dict) -> list[FieldSpec]:
-    specs = default_var_reference_specs()
+    specs = list(VAR_REFERENCE)
     for name in kustomization.get("configurations") or []:
         config = yaml.safe_load((directory / name).read_text())
         specs.extend(FieldSpec.parse(raw) for raw in config.get("varReference") or [])
@@ -51,9 +50,9 @@ def config_specs(directory: Path, kustomization: dict) -> list[FieldSpec]:
 @pytest.mark.parametrize("case", ["basic", "renamed"])
 def test_fixture_equals_kubectl(case: str) -> None:
     directory = FIXTURES / case
-    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
+    expected = by_id(kubectl_build(directory))
     kustomization = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    resources = resources_of((directory / "resources.yaml").read_text())
+    resources = read_resources(directory / "resources.yaml")
     for resource in resources:
         resource.remember()
         metadata = resource.data["metadata"]
@@ -107,24 +106,18 @@ ERROR_CASES = {
 @needs_kubectl
 @pytest.mark.parametrize("case", sorted(ERROR_CASES))
 def test_kubectl_and_we_refuse_the_same(case: str, tmp_path: Path) -> None:
-    (tmp_path / "resources.yaml").write_text(TWO_SERVICES)
-    kustomization = {"resources": ["resources.yaml"], "vars": ERROR_CASES[case]}
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump(kustomization))
-    assert kubectl(tmp_path).returncode != 0
+    assert run_kubectl(write_kustomization(tmp_path, TWO_SERVICES, vars=ERROR_CASES[case])).returncode != 0
     with pytest.raises(BuildError):
-        resolve_vars(resources_of(TWO_SERVICES), ERROR_CASES[case], default_var_reference_specs())
+        resolve_vars(resources_of(TWO_SERVICES), ERROR_CASES[case], VAR_REFERENCE)
 
 
 @needs_kubectl
 def test_namespace_picks_one_of_two(tmp_path: Path) -> None:
     vars = [{"name": "A", "objref": {"kind": "Service", "version": "v1", "name": "a", "namespace": "two"}}]
-    (tmp_path / "resources.yaml").write_text(TWO_SERVICES)
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["resources.yaml"], "vars": vars}))
-    result = kubectl(tmp_path)
-    assert result.returncode == 0, result.stderr
+    expected = by_id(kubectl_build(write_kustomization(tmp_path, TWO_SERVICES, vars=vars)))
     resources = resources_of(TWO_SERVICES)
-    resolve_vars(resources, vars, default_var_reference_specs())
-    assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
+    resolve_vars(resources, vars, VAR_REFERENCE)
+    assert by_id([r.data for r in resources]) == expected
 
 
 def test_expand() -> None:
@@ -135,27 +128,19 @@ def test_expand() -> None:
     assert expand("$x$", values) == "$x$"
 
 
-def renamed(text: str, prefix: str) -> list[Resource]:
-    resources = resources_of(text)
-    for resource in resources:
-        resource.remember()
-        resource.data["metadata"]["name"] = prefix + resource.name
-    return resources
-
-
 @needs_kubectl
 def test_vars_bind_where_declared() -> None:
     """Base a declares a var on its Service `webhook`; base b has one too: kustomize ties the var
     in base a (one match), so the top level is not ambiguous."""
     directory = FIXTURES / "two-bases"
-    expected = by_id(list(yaml.safe_load_all(kubectl(directory).stdout)))
+    expected = by_id(kubectl_build(directory))
     base_a = renamed((directory / "base-a" / "resources.yaml").read_text(), "a-")
     vars = yaml.safe_load((directory / "base-a" / "kustomization.yaml").read_text())["vars"]
     bound = bind_vars(base_a, vars)
     resources = base_a + renamed((directory / "base-b" / "resources.yaml").read_text(), "b-")
     with pytest.raises(BuildError):
-        resolve_vars(resources, vars, default_var_reference_specs())
-    resolve_vars(resources, bound, default_var_reference_specs())
+        resolve_vars(resources, vars, VAR_REFERENCE)
+    resolve_vars(resources, bound, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == expected
 
 
@@ -178,15 +163,13 @@ def test_non_strings_in_reference_fields(first_arg: str, tmp_path: Path) -> None
     """A non-string in a map of a reference field is left alone; in a list it fails the build."""
     text = POD.replace("ARGS", first_arg)
     vars = [{"name": "V", "objref": {"kind": "Pod", "version": "v1", "name": "p"}}]
-    (tmp_path / "resources.yaml").write_text(text)
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["resources.yaml"], "vars": vars}))
-    result = kubectl(tmp_path)
+    result = run_kubectl(write_kustomization(tmp_path, text, vars=vars))
     resources = resources_of(text)
     if result.returncode:
         with pytest.raises(BuildError):
-            resolve_vars(resources, vars, default_var_reference_specs())
+            resolve_vars(resources, vars, VAR_REFERENCE)
         return
-    resolve_vars(resources, vars, default_var_reference_specs())
+    resolve_vars(resources, vars, VAR_REFERENCE)
     assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
 
 
@@ -197,10 +180,7 @@ def test_float_values_inside_text(number: str, tmp_path: Path) -> None:
     vars = [
         {"name": "F", "objref": {"kind": "Pod", "version": "v1", "name": "p"}, "fieldref": {"fieldPath": "spec0.f"}}
     ]
-    (tmp_path / "resources.yaml").write_text(text)
-    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({"resources": ["resources.yaml"], "vars": vars}))
-    result = kubectl(tmp_path)
-    assert result.returncode == 0, result.stderr
+    expected = by_id(kubectl_build(write_kustomization(tmp_path, text, vars=vars)))
     resources = resources_of(text)
-    resolve_vars(resources, vars, default_var_reference_specs())
-    assert by_id([r.data for r in resources]) == by_id(list(yaml.safe_load_all(result.stdout)))
+    resolve_vars(resources, vars, VAR_REFERENCE)
+    assert by_id([r.data for r in resources]) == expected

@@ -3,6 +3,7 @@ run the builtin transformers in kustomize's order, then the whole-tree passes an
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,9 +14,10 @@ import yaml
 
 from openapi_tool.convert.kustomize import generators, namerefs, patches, replacements, transformers, variables
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
-from openapi_tool.convert.kustomize.load import is_remote, load_documents, load_kustomization, output_value
+from openapi_tool.convert.kustomize.load import copy_value, is_remote, load_documents, load_kustomization, output_value
 from openapi_tool.convert.kustomize.order import sort_resources
 from openapi_tool.convert.kustomize.resource import Origin, ResId, Resource
+from openapi_tool.loader import yaml_error
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 """Resources annotated with this (unless "false") are left out of the output."""
@@ -60,6 +62,17 @@ class _Accumulator:
             )
         self.resources.append(resource)
 
+    def copy(self) -> _Accumulator:
+        """A copy to change: resources copied, vars bound to the copies."""
+        copies = {id(r): _copied(r) for r in self.resources}
+        rebound = [
+            {**var, variables.TARGET: copies.get(id(var[variables.TARGET]), var[variables.TARGET])}
+            if variables.TARGET in var and var[variables.TARGET] is not None
+            else dict(var)
+            for var in self.vars
+        ]
+        return _Accumulator([copies[id(r)] for r in self.resources], self.config, rebound)
+
     def merge_vars(self, incoming: list[dict[str, Any]]) -> None:
         names = {v.get("name") for v in self.vars}
         for var in incoming:
@@ -72,6 +85,14 @@ class _Accumulator:
 
 
 @dataclass
+class BuildCache:
+    """Accumulations by kustomization directory, shared by the builds of one tree (every overlay
+    of a base would accumulate it again)."""
+
+    accumulated: dict[Path, _Accumulator] = field(default_factory=dict)
+
+
+@dataclass
 class _Target:
     """One kustomization being accumulated, with the tree root and the directories on the way."""
 
@@ -79,16 +100,18 @@ class _Target:
     root: Path
     kustomization: dict[str, Any]
     stack: tuple[Path, ...]
+    cache: BuildCache
 
 
-def build(directory: Path, root: Path) -> list[Resource]:
-    """The resources `kubectl kustomize directory` prints, in its order (origins relative to `root`)."""
+def build(directory: Path, root: Path, cache: BuildCache | None = None) -> list[Resource]:
+    """The resources `kubectl kustomize directory` prints, in its order (origins relative to `root`).
+    Builds that share a `cache` accumulate each kustomization directory once."""
     directory, root = directory.resolve(), root.resolve()
     kustomization = load_kustomization(directory)
     if kustomization.get("buildMetadata"):
         raise Unsupported("buildMetadata")
-    accumulator = _Accumulator()
-    _accumulate(_Target(directory, root, kustomization, (directory,)), accumulator)
+    target = _Target(directory, root, kustomization, (directory,), cache if cache is not None else BuildCache())
+    accumulator = _accumulated(target)
     resources = accumulator.resources
     for position, resource in enumerate(resources):
         resource.position = position
@@ -178,8 +201,7 @@ def _accumulate_resource(target: _Target, acc: _Accumulator, entry: str) -> None
     elif path.is_dir():
         if Path(entry).is_absolute():
             raise BuildError(f"new root '{entry}' cannot be absolute")
-        child = _Accumulator()
-        _accumulate_directory(target, child, path, component=False)
+        child = _accumulated(_directory_target(target, path, component=False))
         origin_path = _relative(path, target.root)
         for index, resource in enumerate(child.resources):
             resource.origin = Origin("kustomization", origin_path, index)
@@ -203,9 +225,26 @@ def _accumulate_component(target: _Target, acc: _Accumulator, entry: str) -> Non
         raise BuildError(f"accumulating components: '{path}' is not a directory")
 
 
+def _copied(resource: Resource) -> Resource:
+    generated = dataclasses.replace(resource.generated) if resource.generated is not None else None
+    return dataclasses.replace(
+        resource,
+        data=copy_value(resource.data),
+        previous=list(resource.previous),
+        generated=generated,
+        prefixes=list(resource.prefixes),
+        suffixes=list(resource.suffixes),
+    )
+
+
 def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, component: bool) -> None:
-    """Build the kustomization at `path` into `acc`, refusing a directory that is or contains one
-    already on the way (kustomize's loader cycle check) and the wrong kind (Component or not)."""
+    """Build the kustomization at `path` into `acc`."""
+    _accumulate(_directory_target(target, path, component), acc)
+
+
+def _directory_target(target: _Target, path: Path, component: bool) -> _Target:
+    """The kustomization at `path` as a target below `target`, refusing a directory that is or
+    contains one already on the way (kustomize's loader cycle check) and the wrong kind."""
     real = path.resolve()
     for visited in reversed(target.stack):
         if real == visited or real in visited.parents:
@@ -216,7 +255,19 @@ def _accumulate_directory(target: _Target, acc: _Accumulator, path: Path, compon
         raise BuildError(f"expected kind 'Component' for path '{real}' but got '{kind}'")
     if not component and kind == "Component":
         raise BuildError(f"expected kind != 'Component' for path '{real}'")
-    _accumulate(_Target(real, target.root, kustomization, (*target.stack, real)), acc)
+    return _Target(real, target.root, kustomization, (*target.stack, real), target.cache)
+
+
+def _accumulated(target: _Target) -> _Accumulator:
+    """The accumulation of a kustomization on its own (a resource directory, or the top): a
+    copy of the one the cache holds, made once."""
+    cached = target.cache.accumulated.get(target.directory)
+    if cached is None:
+        fresh = _Accumulator()
+        _accumulate(target, fresh)
+        cached = target.cache.accumulated[target.directory] = fresh.copy()
+        return fresh
+    return cached.copy()
 
 
 def _accumulate_file(target: _Target, acc: _Accumulator, entry: str, path: Path) -> None:
@@ -235,8 +286,10 @@ def read_documents(path: Path, entry: str) -> list[tuple[dict[str, Any], int, in
     replaced by their items (queued after the file's other documents)."""
     try:
         documents = load_documents(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise BuildError(f"accumulating resources from '{entry}': {' '.join(str(error).split())}") from None
+    except UnicodeDecodeError as error:
+        raise BuildError(f"accumulating resources from '{entry}': {path}: invalid UTF-8: {error.reason}") from None
+    except yaml.YAMLError as error:
+        raise BuildError(f"accumulating resources from '{entry}': {yaml_error(str(path), error)}") from None
     queue: list[tuple[Any, int, int | None]] = [(d, i, None) for i, d in enumerate(documents)]
     result: list[tuple[dict[str, Any], int, int | None]] = []
     while queue:

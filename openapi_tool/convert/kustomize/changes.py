@@ -119,7 +119,9 @@ def _list(ref: str, old: list[Any], new: list[Any], indent: int) -> str:
 
 
 def _similar(old: Any, new: Any) -> bool:
-    """Two mappings that keep their keys and share a value: worth writing as a change."""
-    if not (isinstance(old, dict) and isinstance(new, dict)) or _removed(old, new):
+    """Two mappings worth writing as a change of one into the other: the new one keeps every
+    key, and shares a value or has the very same keys (a container whose image changed, an
+    `envFrom` item whose ConfigMap was renamed)."""
+    if not (isinstance(old, dict) and isinstance(new, dict)) or _removed(old, new) or not old:
         return False
-    return any(key in new and same(value, new[key]) for key, value in old.items())
+    return old.keys() == new.keys() or any(key in new and same(value, new[key]) for key, value in old.items())

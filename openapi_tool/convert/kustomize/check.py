@@ -8,6 +8,7 @@ them. A file at the module root cannot be imported, so it always runs alone."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -17,8 +18,9 @@ from typing import Any
 import yaml
 
 from openapi_tool.convert.compare import first_difference
-from openapi_tool.convert.kclrun import Executor, Program
+from openapi_tool.convert.kclrun import Executor, Program, Result
 from openapi_tool.convert.kustomize.entries import OUTPUT
+from openapi_tool.convert.probe import error_message
 from openapi_tool.convert.read import ConvertLoader, parse_values
 from openapi_tool.kcl_compile import external_packages
 
@@ -34,7 +36,7 @@ def rendered(text: str) -> list[Any]:
 def difference(output: str, error: str, wanted: list[Any]) -> str:
     """Why kcl's `output` (or `error`) is not the documents `wanted`; "" when it is."""
     if error:
-        return "kcl cannot run it: " + (error.strip().splitlines() or ["?"])[0]
+        return "kcl cannot run it: " + error_message(error)
     return _compare(rendered(output), wanted)
 
 
@@ -53,9 +55,14 @@ def check_entries(
     texts: dict[str, str],
     expected: dict[str, list[Any]],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    external: tuple[tuple[str, str], ...] | None = None,
+    quick: bool = False,
 ) -> dict[str, str]:
     """Entry file -> why it does not render its documents, for the entries in `expected`
-    (`texts` holds every file of the module, relative path -> text)."""
+    (`texts` holds every file of the module, relative path -> text), run in a scratch copy.
+    `external` gives the dependencies (name, absolute path) when `kcl_mod` names them by
+    paths relative to somewhere else. `quick` judges batches by kcl's JSON view of the
+    documents (what `--verify` and kubectl read is the YAML view, which a failure is read in)."""
     scratch = Path(tempfile.mkdtemp(prefix="openapi-tool-kustomize-"))
     try:
         (scratch / "kcl.mod").write_text(kcl_mod, encoding="utf-8")
@@ -63,19 +70,26 @@ def check_entries(
             path = scratch / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        return _Checker(scratch, expected, progress).run()
+        dependencies = external if external is not None else external_packages(scratch)
+        return _Checker(scratch, expected, progress, dependencies, quick).run()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 class _Checker:
     def __init__(
-        self, scratch: Path, expected: dict[str, list[Any]], progress: Callable[[int, int, str], None]
+        self,
+        scratch: Path,
+        expected: dict[str, list[Any]],
+        progress: Callable[[int, int, str], None],
+        external: tuple[tuple[str, str], ...],
+        quick: bool,
     ) -> None:
+        self.quick = quick
         self.scratch = scratch
         self.expected = expected
         self.progress = progress
-        self.external = external_packages(scratch)
+        self.external = external
         self.problems: dict[str, str] = {}
         self.done = 0
 
@@ -94,7 +108,7 @@ class _Checker:
                     elif result.error:
                         alone.extend(batch)
                     else:
-                        self._judge_batch(batch, result.yaml)
+                        alone.extend(self._judge_batch(batch, result))
                 waiting = again
             singles = [Program(str(self.scratch), (), self.external, (str(self.scratch / e),)) for e in alone]
             for entry, result in zip(alone, executor.run_all(singles)):
@@ -113,10 +127,15 @@ class _Checker:
         name = f"_check_{number}.k"
         return Program(str(self.scratch), ((name, "\n".join(lines) + "\n"),), self.external)
 
-    def _judge_batch(self, batch: list[str], output: str) -> None:
+    def _judge_batch(self, batch: list[str], result: Result) -> list[str]:
+        """Record the entries the batch rendered right; return the others, to be run alone
+        and read as the converter reads kcl's output."""
         # read without the converter's node trees (a tree's outputs hold every CRD again and
-        # again); a value this reading gets wrong only makes an entry fall back to full values
-        documents = list(yaml.load_all(output, Loader=ConvertLoader))
+        # again); an entry this reading finds wrong is run again alone
+        if self.quick:
+            documents = [json.loads(line) for line in result.json.splitlines() if line.strip()]
+        else:
+            documents = list(yaml.load_all(result.yaml, Loader=ConvertLoader))
         groups: dict[int, list[Any]] = {}
         current: list[Any] | None = None
         for document in documents:
@@ -125,8 +144,13 @@ class _Checker:
                 current = groups.setdefault(int(marker), []) if marker != "end" else None
             elif current is not None and document is not None:
                 current.append(document)
+        again = []
         for index, entry in enumerate(batch):
-            self._record(entry, _compare(groups.get(index, []), self.expected[entry]))
+            if _compare(groups.get(index, []), self.expected[entry]):
+                again.append(entry)
+            else:
+                self._record(entry, "")
+        return again
 
     def _record(self, entry: str, problem: str) -> None:
         if problem:

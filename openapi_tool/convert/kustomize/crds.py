@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openapi_tool.convert.kustomize.build import build
+from openapi_tool.convert.kustomize.build import BuildCache, build
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.layout import find_kustomization_dirs
 
@@ -17,9 +17,10 @@ def rendered_crds(root: Path) -> list[dict[str, Any]]:
     """Every CRD some kustomization of the tree renders, once per name (the first found, in
     the order of the kustomization directories), as kustomize renders it."""
     found: dict[str, dict[str, Any]] = {}
+    cache = BuildCache()
     for directory in find_kustomization_dirs(root):
         try:
-            resources = build(root / directory, root)
+            resources = build(root / directory, root, cache)
         except (BuildError, Unsupported):
             continue  # convert_tree reports these
         for resource in resources:

@@ -161,38 +161,7 @@ CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
 """(apiVersion, kind) pairs kustomize knows to be cluster-scoped; every other type, custom resources
 included, counts as namespaced (kustomize does not look at CRDs for this)."""
 
-TYPE_ORDER_FIRST = (
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-)
-TYPE_ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
 
-
-def type_order(kind: str) -> int:
-    """Kustomize's rank of a kind when it sorts by kind: the first kinds below zero in their order,
-    the last ones above, every other kind zero."""
-    if kind in TYPE_ORDER_FIRST:
-        return TYPE_ORDER_FIRST.index(kind) - len(TYPE_ORDER_FIRST)
-    if kind in TYPE_ORDER_LAST:
-        return TYPE_ORDER_LAST.index(kind) + 1
-    return 0
+def is_cluster_scoped(api_version: str, kind: str) -> bool:
+    """Whether kustomize knows the type to be cluster-scoped (unknown types are namespaced)."""
+    return (api_version, kind) in CLUSTER_SCOPED

@@ -15,6 +15,7 @@ import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.smp import BlankNulls
+from openapi_tool.loader import yaml_error
 
 FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 """Kustomize's recognised kustomization file names (a directory may hold only one)."""
@@ -215,7 +216,7 @@ def output_value(value: Any) -> Any:
 def load_documents(text: str) -> list[Any]:
     """Every document of a resource YAML stream, read as kustomize reads and writes values
     (a YAML alias becomes a copy of its anchor's value: changing one leaves the other)."""
-    return [_unshared(document) for document in _parsed(text)]
+    return [copy_value(document) for document in _parsed(text)]
 
 
 @functools.lru_cache(maxsize=512)
@@ -225,15 +226,16 @@ def _parsed(text: str) -> tuple[Any, ...]:
     return tuple(yaml.load_all(text, Loader=ResourceLoader))
 
 
-def _unshared(value: Any) -> Any:
+def copy_value(value: Any) -> Any:
+    """A copy of plain data that shares no mapping or list with it (a `BlankNulls` stays one)."""
     if isinstance(value, BlankNulls):
-        copied = BlankNulls((key, _unshared(item)) for key, item in value.items())
+        copied = BlankNulls((key, copy_value(item)) for key, item in value.items())
         copied.blank = value.blank
         return copied
     if isinstance(value, dict):
-        return {key: _unshared(item) for key, item in value.items()}
+        return {key: copy_value(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_unshared(item) for item in value]
+        return [copy_value(item) for item in value]
     return value
 
 
@@ -259,7 +261,7 @@ def load_kustomization(directory: Path) -> dict[str, Any]:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except yaml.YAMLError as error:
-        raise BuildError(f"invalid Kustomization: {' '.join(str(error).split())}") from None
+        raise BuildError(f"invalid Kustomization: {yaml_error(str(path), error)}") from None
     if data is None:
         raise BuildError("kustomization.yaml is empty")
     if not isinstance(data, dict):

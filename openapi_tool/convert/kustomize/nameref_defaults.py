@@ -1,5 +1,5 @@
 """Kustomize v5.5's built-in nameReference table: which fields of which kinds hold the name of
-another resource, and the types kustomize knows to be cluster-scoped.
+another resource (the cluster-scoped types are fieldspec_defaults.CLUSTER_SCOPED).
 
 Entries have the shape of a `configurations` file's `nameReference` item:
 {kind, group?, version?, fieldSpecs: [{path, kind?, group?, version?}]}. Order and repeats follow
@@ -191,28 +191,3 @@ NAME_REFERENCES: list[dict[str, Any]] = [
         "fieldSpecs": [_spec("spec/policyName", "ValidatingAdmissionPolicyBinding", _ADMISSION)],
     },
 ]
-
-CLUSTER_SCOPED: frozenset[tuple[str, str]] = frozenset(
-    (api_version, kind)
-    for api_versions, kinds in (
-        (
-            (f"{_ADMISSION}/v1", f"{_ADMISSION}/v1beta1"),
-            ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"),
-        ),
-        (("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1"), ("CustomResourceDefinition",)),
-        (("apiregistration.k8s.io/v1", "apiregistration.k8s.io/v1beta1"), ("APIService",)),
-        (("certificates.k8s.io/v1", "certificates.k8s.io/v1beta1"), ("CertificateSigningRequest",)),
-        (("flowcontrol.apiserver.k8s.io/v1beta1",), ("FlowSchema", "PriorityLevelConfiguration")),
-        (("networking.k8s.io/v1", "networking.k8s.io/v1beta1"), ("IngressClass",)),
-        (("node.k8s.io/v1", "node.k8s.io/v1beta1"), ("RuntimeClass",)),
-        (("policy/v1beta1",), ("PodSecurityPolicy",)),
-        ((f"{_RBAC}/v1", f"{_RBAC}/v1beta1"), ("ClusterRole", "ClusterRoleBinding")),
-        (("scheduling.k8s.io/v1", "scheduling.k8s.io/v1beta1"), ("PriorityClass",)),
-        (("storage.k8s.io/v1", "storage.k8s.io/v1beta1"), ("CSIDriver", "CSINode", "StorageClass", "VolumeAttachment")),
-        (("v1",), ("ComponentStatus", "Namespace", "Node", "NodeProxyOptions", "PersistentVolume")),
-    )
-    for api_version in api_versions
-    for kind in kinds
-)
-"""(apiVersion, kind) pairs kustomize knows to be cluster-scoped; every other type, custom resources
-included, counts as namespaced."""

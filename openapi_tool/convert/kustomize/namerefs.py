@@ -12,39 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.fieldspec_defaults import is_cluster_scoped
 from openapi_tool.convert.kustomize.fieldspecs import FieldSpec
-from openapi_tool.convert.kustomize.nameref_defaults import CLUSTER_SCOPED, NAME_REFERENCES
+from openapi_tool.convert.kustomize.nameref_defaults import NAME_REFERENCES
+from openapi_tool.convert.kustomize.order import gvk_order
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
 _CLUSTER = "_non_namespaceable_"
 """Kustomize's effective namespace of a cluster-scoped resource."""
-
-_ORDER_FIRST = (
-    "Namespace",
-    "ResourceQuota",
-    "StorageClass",
-    "CustomResourceDefinition",
-    "ServiceAccount",
-    "PodSecurityPolicy",
-    "Role",
-    "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
-    "ConfigMap",
-    "Secret",
-    "Endpoints",
-    "Service",
-    "LimitRange",
-    "PriorityClass",
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "Deployment",
-    "StatefulSet",
-    "CronJob",
-    "PodDisruptionBudget",
-)
-_ORDER_LAST = ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
-"""Kustomize's kind order, which also orders the nameReference entries."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +37,8 @@ class _Gvk:
         )
 
     def order(self) -> tuple[int, str]:
-        if self.kind in _ORDER_FIRST:
-            rank = _ORDER_FIRST.index(self.kind) - len(_ORDER_FIRST)
-        else:
-            rank = _ORDER_LAST.index(self.kind) + 1 if self.kind in _ORDER_LAST else 0
-        return rank, "_".join((self.group or "~G", self.version or "~V", self.kind or "~K"))
+        """Kustomize's kind order, which also orders the nameReference entries."""
+        return gvk_order(self.group, self.version, self.kind)
 
 
 @dataclass
@@ -143,7 +115,7 @@ def _merge_spec(specs: list[FieldSpec], incoming: FieldSpec) -> None:
 
 
 def _cluster_scoped(group: str, version: str, kind: str) -> bool:
-    return (f"{group}/{version}" if group else version, kind) in CLUSTER_SCOPED
+    return is_cluster_scoped(f"{group}/{version}" if group else version, kind)
 
 
 def _effective_namespace(rid: ResId) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openapi_tool.convert.catalog import load_catalog
-from openapi_tool.convert.kustomize.build import build
+from openapi_tool.convert.kustomize.build import BuildCache, build
 from openapi_tool.convert.kustomize.check import check_entries
 from openapi_tool.convert.kustomize.entries import Entry, Item
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
@@ -86,15 +86,19 @@ def convert_tree(
     entries = {d: writer.entry(d) for d in directories}
     expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
     texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
-    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress)
+    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress, quick=True)
     fallbacks = sorted(problems)
     for directory in directories:
         if packages[directory].entry in problems:
             entries[directory] = writer.entry(directory, plain=True)
             texts[packages[directory].entry] = entries[directory].text()
             warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
+    if fallbacks:
+        again = {entry: expected[entry] for entry in fallbacks}
+        for entry, problem in sorted(check_entries(catalog.kcl_mod(name, None), texts, again, quick=True).items()):
+            warn(f"{output / entry}: still does not render what kustomize renders, written in full: {problem}")
     files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
-    files_out.update(texts)
+    files_out.update({path: text for path, text in texts.items() if text.strip()})
     mapping = {d: packages[d].entry for d in directories if d in outputs}
     return TreeConversion(files_out, mapping, expected, skipped, fallbacks)
 
@@ -104,9 +108,10 @@ def _build_all(
 ) -> tuple[dict[str, list[Resource]], dict[str, str]]:
     outputs: dict[str, list[Resource]] = {}
     skipped: dict[str, str] = {}
+    cache = BuildCache()
     for done, directory in enumerate(directories):
         try:
-            outputs[directory] = build(root / directory, root)
+            outputs[directory] = build(root / directory, root, cache)
         except Unsupported as error:
             detail = str(error).removeprefix(error.field).lstrip(": ")
             skipped[directory] = f"{error.field} is not converted" + (f" ({detail})" if detail else "")
@@ -188,6 +193,15 @@ class _Writer:
         origin = resource.origin
         if plain or origin is None or origin.kind == "generated" or not _inside(origin.path):
             return Item(None, None, resource.data)
+        item = self._referenced(directory, resource, aliases, taken)
+        if item.ref is not None and not _same_kind(item.base, resource.data):
+            return Item(None, None, resource.data)  # a schema instance cannot become another kind
+        return item
+
+    def _referenced(self, directory: str, resource: Resource, aliases: dict[str, str], taken: set[str]) -> Item:
+        """The item as a change of the value it came from."""
+        origin = resource.origin
+        assert origin is not None
         if origin.kind == "file":
             unit = self.unit_at.get((origin.path, origin.index))
             home = owner(origin.path, self.directories) or "."
@@ -221,6 +235,10 @@ class _Writer:
             last = path.rpartition(".")[2] or "root"
             aliases[path] = claim("_" + last, taken, separator="_")
         return aliases[path]
+
+
+def _same_kind(old: Any, new: Any) -> bool:
+    return isinstance(old, dict) and all(old.get(key) == new.get(key) for key in ("apiVersion", "kind"))
 
 
 def _ends_with_break(value: Any) -> bool:

@@ -13,6 +13,7 @@ import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.resource import ResId, Resource
+from openapi_tool.convert.kustomize.selectors import matches_selector
 
 DEFAULT_FIELD_PATH = "metadata.name"
 
@@ -167,9 +168,14 @@ def describe(selector: dict) -> str:
 
 def _matches_meta_selectors(resource: Resource, selector: dict) -> bool:
     metadata = resource.metadata
-    return matches_label_selector(metadata.get("annotations"), str(selector.get("annotationSelector") or "")) and (
-        matches_label_selector(metadata.get("labels"), str(selector.get("labelSelector") or ""))
+    return matches_selector(_text_map(metadata.get("annotations")), str(selector.get("annotationSelector") or "")) and (
+        matches_selector(_text_map(metadata.get("labels")), str(selector.get("labelSelector") or ""))
     )
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    """A label (or annotation) map with its values as YAML text."""
+    return {str(k): "" if v is None else _text(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def is_target(resource: Resource, target: dict) -> bool:
@@ -186,64 +192,6 @@ def is_target(resource: Resource, target: dict) -> bool:
     if any(not _id_empty(reject) and any(id_selected_by(i, reject) for i in ids) for reject in rejects):
         return False
     return any(id_selected_by(i, select) for i in ids)
-
-
-# --- label selectors (k8s.io/apimachinery labels.Parse) --------------------------------------
-
-_SELECTOR_TOKEN = re.compile(r"\s*(!=|==|=|!|\(|\)|,|[^\s!=(),]+)")
-
-
-def matches_label_selector(labels: Any, selector: str) -> bool:
-    """Whether a label (or annotation) map matches a selector string such as
-    `app=x,tier in (a,b),!debug`; the empty selector matches everything."""
-    values = {str(k): "" if v is None else _text(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
-    return all(requirement(values) for requirement in _parse_selector(selector))
-
-
-def _parse_selector(selector: str) -> list:
-    tokens = _SELECTOR_TOKEN.findall(selector.strip())
-    requirements = []
-    position = 0
-    while position < len(tokens):
-        requirement, position = _parse_requirement(tokens, position, selector)
-        requirements.append(requirement)
-        if position < len(tokens):
-            if tokens[position] != ",":
-                raise BuildError(f"unable to parse requirement: {selector!r}")
-            position += 1
-    return requirements
-
-
-def _parse_requirement(tokens: list[str], position: int, selector: str) -> tuple[Any, int]:
-    if tokens[position] == "!":
-        key = tokens[position + 1] if position + 1 < len(tokens) else ""
-        return (lambda values, key=key: key not in values), position + 2
-    key = tokens[position]
-    position += 1
-    if position >= len(tokens) or tokens[position] == ",":
-        return (lambda values: key in values), position
-    operator = tokens[position]
-    if operator in ("in", "notin"):
-        if position + 1 >= len(tokens) or tokens[position + 1] != "(":
-            raise BuildError(f"unable to parse requirement: {selector!r}")
-        choices: set[str] = set()
-        position += 2
-        while position < len(tokens) and tokens[position] != ")":
-            if tokens[position] != ",":
-                choices.add(tokens[position])
-            position += 1
-        if operator == "in":
-            return (lambda values: values.get(key, None) in choices), position + 1
-        return (lambda values: values.get(key, None) not in choices), position + 1
-    if operator in ("=", "==", "!=") and position + 1 <= len(tokens):
-        value = tokens[position + 1] if position + 1 < len(tokens) and tokens[position + 1] != "," else ""
-        step = 2 if value else 1
-        if operator == "!=":
-            return (lambda values: values.get(key) != value), position + step
-        return (lambda values: key in values and values[key] == value), position + step
-    if operator in ("gt", "lt") or operator.startswith((">", "<")):
-        raise BuildError(f"unsupported label selector operator in {selector!r}")
-    raise BuildError(f"unable to parse requirement: {selector!r}")
 
 
 # --- scalars as YAML text -----------------------------------------------------------------

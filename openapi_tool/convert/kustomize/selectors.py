@@ -96,8 +96,14 @@ Requirement = tuple[str, str, tuple[str, ...]]
 
 _REQUIREMENT = re.compile(
     r"^\s*(?P<not>!)?\s*(?P<key>[^\s=!<>(),]+)\s*"
-    r"(?:(?P<op>==|=|!=|>|<)\s*(?P<value>[^\s,()]*)|\s(?P<set>in|notin)\s*\((?P<values>[^)]*)\))?\s*$"
+    r"(?:(?P<op>==|=|!=|>|<)\s*(?P<value>[^\s=!<>(),]*)|\s(?P<set>in|notin)\s*\((?P<values>[^)]*)\))?\s*$"
 )
+
+
+def matches_selector(values: dict[str, str], selector: str) -> bool:
+    """Whether a label (or annotation) map of strings matches a Kubernetes selector string such as
+    `app=x,tier in (a,b),!debug` (k8s labels.Parse); the empty selector matches everything."""
+    return _selects(_parse_selector(selector), values)
 
 
 def _parse_selector(text: str) -> list[Requirement]:
@@ -105,7 +111,7 @@ def _parse_selector(text: str) -> list[Requirement]:
     requirements: list[Requirement] = []
     for part in _split_requirements(text):
         match = _REQUIREMENT.match(part)
-        if not match:
+        if not match or (match["not"] and (match["op"] or match["set"])):
             raise BuildError(f"unable to parse requirement: {part!r}")
         key = match["key"]
         if match["not"]:

@@ -16,6 +16,7 @@ import yaml
 from openapi_tool.convert.kustomize import fieldspec_defaults as defaults
 from openapi_tool.convert.kustomize.errors import BuildError
 from openapi_tool.convert.kustomize.fieldspecs import MISSING, FieldSpec
+from openapi_tool.convert.kustomize.order import gvk_order
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
 Setter = Callable[[dict[str, Any], str], None]
@@ -42,14 +43,9 @@ _METADATA_NAMESPACE = ("metadata", "namespace")
 _METADATA_LABELS = FieldSpec(("metadata", "labels"), create=True)
 
 
-def _sort_key(spec: FieldSpec) -> tuple[int, str]:
-    """Kustomize's order of field specs: by kind rank, then by group, version and kind."""
-    text = f"{spec.group or '~G'}_{spec.version or '~V'}_{spec.kind or '~K'}"
-    return (defaults.type_order(spec.kind), text)
-
-
 def _sorted(specs: Iterable[FieldSpec]) -> list[FieldSpec]:
-    return sorted(specs, key=_sort_key)
+    """Kustomize's order of field specs: by kind rank, then by group, version and kind."""
+    return sorted(specs, key=lambda spec: gvk_order(spec.group, spec.version, spec.kind))
 
 
 @dataclass
@@ -263,7 +259,7 @@ def _namespace_one(resource: Resource, namespace: str, specs: list[FieldSpec]) -
     specs = [
         s for s in specs if s.path != _METADATA_NAMESPACE and (resource.api_version == "v1" or s.path != _METADATA_NAME)
     ]
-    if not is_cluster_scoped(resource.api_version, resource.kind):
+    if not defaults.is_cluster_scoped(resource.api_version, resource.kind):
         _apply_spec(resource, FieldSpec(_METADATA_NAMESPACE, create=True), setter)
     if resource.kind in _ROLE_BINDINGS:
         specs = [
@@ -285,15 +281,10 @@ def _namespace_default_subjects(resource: Resource, setter: Setter) -> None:
             setter(subject, "namespace")
 
 
-def is_cluster_scoped(api_version: str, kind: str) -> bool:
-    """Whether kustomize knows the type to be cluster-scoped (unknown types are namespaced)."""
-    return (api_version, kind) in defaults.CLUSTER_SCOPED
-
-
 def _effective_id(rid: ResId) -> ResId:
     """The id with kustomize's effective namespace (cluster-scoped: none; empty: "default")."""
     api_version = f"{rid.group}/{rid.version}" if rid.group else rid.version
-    if is_cluster_scoped(api_version, rid.kind):
+    if defaults.is_cluster_scoped(api_version, rid.kind):
         namespace = "~cluster"
     else:
         namespace = rid.namespace or "default"

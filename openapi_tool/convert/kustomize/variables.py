@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from openapi_tool.convert.kustomize.errors import BuildError
-from openapi_tool.convert.kustomize.fieldspecs import FieldSpec, split_path, walk
+from openapi_tool.convert.kustomize.fieldspecs import FieldSpec, walk
 from openapi_tool.convert.kustomize.replacements import (
     DEFAULT_FIELD_PATH,
     canonical_keys,
@@ -20,7 +20,7 @@ from openapi_tool.convert.kustomize.replacements import (
 )
 from openapi_tool.convert.kustomize.resource import ResId, Resource
 
-__all__ = ["TARGET", "bind_vars", "default_var_reference_specs", "expand", "resolve_vars"]
+__all__ = ["TARGET", "bind_vars", "expand", "resolve_vars"]
 
 TARGET = "__resource__"
 """Key under which bind_vars leaves a var's resource."""
@@ -34,67 +34,6 @@ _SCHEMA = {
     TARGET: None,
 }
 """The fields of a var."""
-
-_WORKLOAD_FIELDS = (
-    "containers/args",
-    "containers/command",
-    "containers/env/value",
-    "containers/volumeMounts/mountPath",
-    "initContainers/args",
-    "initContainers/command",
-    "initContainers/env/value",
-    "initContainers/volumeMounts/mountPath",
-)
-"""Container fields of a pod spec where kustomize replaces `$(VAR)`."""
-
-_POD_SPECS = (
-    ("CronJob", "spec/jobTemplate/spec/template/spec/"),
-    ("DaemonSet", "spec/template/spec/"),
-    ("Deployment", "spec/template/spec/"),
-    ("Job", "spec/template/spec/"),
-    ("Pod", "spec/"),
-    ("ReplicaSet", "spec/template/spec/"),
-    ("StatefulSet", "spec/template/spec/"),
-)
-"""Kinds with a pod spec, and where it is."""
-
-_NFS_SERVERS = {
-    "CronJob": "spec/jobTemplate/spec/template/volumes/nfs/server",
-    "DaemonSet": "spec/template/spec/volumes/nfs/server",
-    "Deployment": "spec/template/spec/volumes/nfs/server",
-    "Job": "spec/template/spec/volumes/nfs/server",
-    "Pod": "spec/volumes/nfs/server",
-    "ReplicaSet": "spec/template/spec/volumes/nfs/server",
-    "StatefulSet": "spec/volumeClaimTemplates/spec/nfs/server",
-}
-"""The NFS server field kustomize lists for each of those kinds (for CronJob at a path without
-`spec/`, and for StatefulSet in its claim templates, as kustomize has them)."""
-
-_OTHER_FIELDS = (
-    ("Deployment", "spec/template/metadata/annotations"),
-    ("Ingress", "spec/rules/host"),
-    ("Ingress", "spec/tls/hosts"),
-    ("Ingress", "spec/tls/secretName"),
-    ("Service", "spec/ports/port"),
-    ("Service", "spec/ports/targetPort"),
-    ("PersistentVolume", "spec/nfs/server"),
-    ("", "metadata/labels"),
-    ("", "metadata/annotations"),
-)
-
-_KIND_ORDER = ("CronJob", "DaemonSet", "Deployment", "Ingress", "Job", "Pod", "ReplicaSet", "Service", "StatefulSet")
-"""kustomize's table order (by kind; PersistentVolume and the any-kind fields come last)."""
-
-
-def default_var_reference_specs() -> list[FieldSpec]:
-    """kustomize v5.5's default varReference field specs, in its order."""
-    specs: list[FieldSpec] = []
-    for kind, prefix in _POD_SPECS:
-        specs.extend(FieldSpec(split_path(prefix + field), kind=kind) for field in _WORKLOAD_FIELDS)
-        specs.append(FieldSpec(split_path(_NFS_SERVERS[kind]), kind=kind))
-    specs.extend(FieldSpec(split_path(path), kind=kind) for kind, path in _OTHER_FIELDS)
-    rank = {kind: index for index, kind in enumerate(_KIND_ORDER)}
-    return sorted(specs, key=lambda spec: rank.get(spec.kind, len(rank)))
 
 
 def resolve_vars(resources: list[Resource], vars: list[dict], specs: list[FieldSpec]) -> None:
