@@ -63,3 +63,10 @@ def test_patches_match_kubectl(case: str) -> None:
             evaluate(directory)
         return
     assert canonical(evaluate(directory)) == canonical(expected)
+
+
+def test_blank_nulls_are_plain_mappings_outside_the_merge() -> None:
+    """A mapping with a null written as nothing compares and dumps as the same dict."""
+    document = load_documents("metadata:\n  labels:\n    blank:\n    written: null\n")[0]
+    assert document == {"metadata": {"labels": {"blank": None, "written": None}}}
+    assert yaml.safe_load(yaml.safe_dump(document)) == document

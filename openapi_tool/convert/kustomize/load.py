@@ -7,12 +7,14 @@ import decimal
 import functools
 import math
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
+from openapi_tool.convert.kustomize.smp import BlankNulls
 from openapi_tool.loader import yaml_error
 
 FILE_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
@@ -98,6 +100,27 @@ ResourceLoader.add_implicit_resolver(
 ResourceLoader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^(?:<<)$"), ["<"])
 ResourceLoader.add_implicit_resolver(_NUMBER_TAG, re.compile(r"^[-+.0-9]"), list("-+.0123456789"))
 ResourceLoader.add_constructor(_NUMBER_TAG, lambda loader, node: go_scalar(loader.construct_scalar(node)))
+
+
+def _construct_map(loader: ResourceLoader, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+    """A mapping, a `BlankNulls` when some value is a null written as nothing (kyaml tells those
+    apart; merge keys `<<` are expanded first, a later key wins)."""
+    loader.flatten_mapping(node)
+    if not any(_is_blank(value) for _, value in node.value):
+        yield from loader.construct_yaml_map(node)
+        return
+    data = BlankNulls()
+    yield data
+    data.update(loader.construct_mapping(node))
+    last = {loader.construct_object(key): value for key, value in node.value}
+    data.blank = frozenset(key for key, value in last.items() if _is_blank(value))
+
+
+def _is_blank(node: yaml.Node) -> bool:
+    return node.tag == "tag:yaml.org,2002:null" and node.value == ""
+
+
+ResourceLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 
 
 def go_scalar(text: str) -> Any:
@@ -204,7 +227,11 @@ def _parsed(text: str) -> tuple[Any, ...]:
 
 
 def copy_value(value: Any) -> Any:
-    """A copy of plain data that shares no mapping or list with it."""
+    """A copy of plain data that shares no mapping or list with it (a `BlankNulls` stays one)."""
+    if isinstance(value, BlankNulls):
+        copied = BlankNulls((key, copy_value(item)) for key, item in value.items())
+        copied.blank = value.blank
+        return copied
     if isinstance(value, dict):
         return {key: copy_value(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -3,6 +3,8 @@
 A list merges by keys only where the Kubernetes schema of the resource's apiVersion/kind says
 `x-kubernetes-patch-strategy: merge` (keys from `x-kubernetes-list-map-keys`, else the merge key);
 every other list, and every list of a kind without a schema (custom resources), is replaced.
+A null the resource wrote as nothing (`key:`) is dropped where the walk meets it and the patch does
+not set it; a written one (`null`, `~`) is kept (kyaml keeps only nulls with text).
 The patch is consumed: pass a copy. Maps are merged in place."""
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from functools import cache
 from importlib import resources as package_files
 from typing import Any
 
+import yaml
+
 from openapi_tool.convert.kustomize.errors import BuildError
 
 ABSENT = object()
@@ -20,9 +24,32 @@ ABSENT = object()
 CLEAR = object()
 """The visitor's answer that removes the field."""
 KEEP_NULL = object()
-"""An explicit null of the resource that the patch does not touch: kept."""
+"""A null of the resource written as text (`null`, `~`) that the patch does not touch: kept."""
+BLANK = object()
+"""A null of the resource written as nothing: a missing field to the walk."""
 
 DIRECTIVE = "$patch"
+
+
+class BlankNulls(dict[Any, Any]):
+    """A mapping of a resource file with null values written as nothing (`key:`); `blank` names
+    those keys. A strategic merge drops them, other changes keep them as nulls."""
+
+    blank: frozenset[Any] = frozenset()
+
+
+for _representer in (yaml.representer.SafeRepresenter, yaml.representer.Representer):
+    _representer.add_representer(BlankNulls, yaml.representer.SafeRepresenter.represent_dict)
+
+
+def _field(source: Any, name: Any) -> Any:
+    """The value of a field of a walked map (ABSENT when missing, BLANK for a blank null)."""
+    if not isinstance(source, dict) or name not in source:
+        return ABSENT
+    value = source[name]
+    if value is None and isinstance(source, BlankNulls) and name in source.blank:
+        return BLANK
+    return value
 
 
 @cache
@@ -83,7 +110,7 @@ def merge(patch: Any, dest: Any) -> Any:
 
 
 def _missing(value: Any) -> bool:
-    return value is ABSENT or value is None or value is CLEAR
+    return value is ABSENT or value is None or value is CLEAR or value is BLANK
 
 
 def _text(value: Any) -> str:
@@ -181,14 +208,15 @@ def _walk_map(sources: list[Any], schema: Schema | None) -> Any:
     names = sorted({key for source in sources if isinstance(source, dict) for key in source})
     for name in names:
         child = schema.field(name) if schema is not None else None
-        values = [s.get(name, ABSENT) if isinstance(s, dict) else ABSENT for s in sources]
-        value = _walk(values, child)
+        value = _walk([_field(source, name) for source in sources], child)
         if value is KEEP_NULL:
             dest[name] = None
         elif _missing(value):
             dest.pop(name, None)
         else:
             dest[name] = value
+    if isinstance(dest, BlankNulls):
+        dest.blank = frozenset()
     return dest
 
 
