@@ -25,6 +25,7 @@ from openapi_tool.convert.read import ConvertLoader, parse_values
 from openapi_tool.kcl_compile import external_packages
 
 BATCH = 64
+"""Most entries in one program; fewer when that keeps every worker busy."""
 MARKER = "__openapi_tool_entry__"
 
 
@@ -97,8 +98,11 @@ class _Checker:
         order = sorted(self.expected)
         alone = [e for e in order if "/" not in e]
         batched = [e for e in order if "/" in e]
-        waiting = [batched[i : i + BATCH] for i in range(0, len(batched), BATCH)]
         with Executor() as executor:
+            workers = executor.workers
+            count = -(-max(workers, -(-len(batched) // BATCH)) // workers) * workers  # a multiple of the workers
+            size = max(1, -(-len(batched) // count))
+            waiting = [batched[i : i + size] for i in range(0, len(batched), size)]
             while waiting:
                 programs = [self._batch_program(number, batch) for number, batch in enumerate(waiting)]
                 again: list[list[str]] = []
