@@ -4,15 +4,16 @@ directory, or, with neither on PATH, with what the converter computed."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openapi_tool.convert.kustomize.check import check_entries
+from openapi_tool.convert.kustomize.check import check_entries, read_output
 from openapi_tool.convert.kustomize.oracle import error_line, kustomize_command
-from openapi_tool.convert.read import parse_values
 from openapi_tool.kcl_compile import external_packages
 
 
@@ -37,15 +38,17 @@ def verify_tree(
         )
     out = output.resolve()
     wanted: dict[str, list[Any]] = {}
-    for done, directory in enumerate(sorted(kustomizations)):
-        entry = kustomizations[directory]
-        documents = _wanted(root / directory, expected[entry], command)
-        if isinstance(documents, str):
-            report.ok = False
-            report.lines.append(f"{output / entry}: {documents}")
-        else:
-            wanted[entry] = documents
-        progress(done + 1, len(kustomizations), "rendering with kustomize")
+    directories = sorted(kustomizations)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:  # kustomize runs in its own processes
+        renders = pool.map(lambda d: _wanted(root / d, expected[kustomizations[d]], command), directories)
+        for done, (directory, documents) in enumerate(zip(directories, renders)):
+            entry = kustomizations[directory]
+            if isinstance(documents, str):
+                report.ok = False
+                report.lines.append(f"{output / entry}: {documents}")
+            else:
+                wanted[entry] = documents
+            progress(done + 1, len(kustomizations), "rendering with kustomize")
     texts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in out.rglob("*.k")}
     kcl_mod = (out / "kcl.mod").read_text(encoding="utf-8")
     problems = check_entries(kcl_mod, texts, wanted, progress, external_packages(out))
@@ -66,4 +69,4 @@ def _wanted(directory: Path, computed: list[Any], command: list[str] | None) -> 
     done = subprocess.run([*command, str(directory)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return f"kustomize cannot build {directory}: {error_line(done.stderr)}"
-    return [d for d in parse_values(done.stdout, str(directory)) if d is not None]
+    return read_output(done.stdout)
