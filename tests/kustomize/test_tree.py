@@ -165,3 +165,18 @@ def test_folder_names_that_are_not_identifiers_are_mapped(tmp_path: Path) -> Non
         for directory, entry in entries.items():
             done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
             assert kcl_documents(out, entry) == parse_values(done.stdout), directory
+
+
+def test_crds_of_the_tree_type_its_custom_resources(tmp_path: Path) -> None:
+    tree = ROOT / "tests" / "fixtures" / "kustomize" / "crds"
+    out = tmp_path / "kcl"
+    assert main(["convert", str(tree), "-o", str(out), "--schemas", str(SCHEMAS), "--crds", "-q"]) == 0
+    samples = (out / "samples/kustomization.k").read_text()
+    assert "import kcl_crds.example_com.v1 as example" in samples and "example.Gadget {" in samples
+    assert (out / "_crds" / "kcl.mod").is_file() and 'kcl_crds = { path = "_crds" }' in (out / "kcl.mod").read_text()
+    lock = json.loads((out / "openapi-tool.lock").read_text())
+    assert sorted(lock["kustomizations"]) == ["crd", "default", "samples"]
+    if shutil.which("kubectl") is not None:
+        for directory, entry in lock["kustomizations"].items():
+            done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
+            assert kcl_documents(out, entry) == parse_values(done.stdout), directory
