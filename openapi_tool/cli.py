@@ -512,7 +512,11 @@ def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
     remove_stale(output)  # a run killed while moving files in left them half-way: put them back first
     options = ConvertOptions(tuple(args.schemas), args.layout, args.name)
     if is_kustomize_tree(args.paths):
+        if args.layout != "file":
+            raise UsageError("--layout is for manifest files: a Kustomize tree is laid out as its folders")
         return _convert_tree(args, options, reporter)
+    if args.crds:
+        raise UsageError("--crds goes with one directory that holds kustomization.yaml files")
     conversion = convert(args.paths, output, options, reporter.warn, reporter.progress)
     record = {"tool": f"openapi-tool {__version__}", "command": "convert"}
     result = write_tree(output, conversion.files, record, args.force)

@@ -180,3 +180,12 @@ def test_crds_of_the_tree_type_its_custom_resources(tmp_path: Path) -> None:
         for directory, entry in lock["kustomizations"].items():
             done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
             assert kcl_documents(out, entry) == parse_values(done.stdout), directory
+
+
+def test_options_for_the_other_kind_of_input_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifests = ROOT / "tests" / "fixtures" / "convert" / "manifests"
+    assert main(["convert", str(manifests), "-o", str(tmp_path / "a"), "--crds"]) == 2
+    assert main(["convert", str(TREE), "-o", str(tmp_path / "b"), "--layout", "resource"]) == 2
+    err = capsys.readouterr().err
+    assert "--crds goes with" in err and "--layout is for manifest files" in err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
