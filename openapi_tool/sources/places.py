@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from openapi_tool.model import Source
@@ -19,6 +20,7 @@ def pointer_join(pointer: str, *parts: Any) -> str:
     return pointer
 
 
+@cache
 def camel(name: str) -> str:
     """`privateKey` -> `PrivateKey`, `x-foo.bar` -> `XFooBar`; stable for any input."""
     words = _WORD.findall(name)

@@ -42,6 +42,8 @@ class ContentKeys:
 
     def _key(self, value: Any) -> ContentKey | None:
         cls = value.__class__
+        if cls is str:
+            return value
         if cls is not dict and cls is not list:
             return _scalar_key(value)
         marker = id(value)
@@ -60,17 +62,18 @@ class ContentKeys:
     def _fields(self, value: dict) -> tuple | None:
         if "$ref" in value:
             return None
-        members = []
+        content: list[ContentKey] = ["{}"]
         for name, member in value.items():
-            member_key = self._key(member)
+            member_key = member if member.__class__ is str else self._key(member)
             if member_key is None:
                 return None
-            members.append((_scalar_key(name), member_key))
-        return ("{}", *members)
+            content.append(name if name.__class__ is str else _scalar_key(name))
+            content.append(member_key)
+        return tuple(content)
 
     def _members(self, value: list) -> tuple | None:
-        members = [self._key(member) for member in value]
-        return None if None in members else ("[]", *members)
+        content = ["[]", *map(self._key, value)]
+        return None if None in content else tuple(content)
 
 
 def containers(root: Any) -> list[Any]:
