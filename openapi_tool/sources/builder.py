@@ -155,7 +155,7 @@ class ModelBuilder:
     def _replay(self, built: BuiltNode, node: dict) -> bool:
         """Count the visits a build of `node` would make, as if built, and say whether it may be
         skipped: the alias-bomb check could not fire inside it, and its nodes map one to one."""
-        visits = built.visits_for(node)
+        visits = built.visits_for(node, self._content)
         if visits is None or self._visits + len(visits) > EXPANSION_LIMIT * len(self._distinct) + 10_000:
             return False
         self._visits += len(visits)

@@ -26,10 +26,16 @@ class ContentKeys:
     given to the keys of its direct members, so equal subtrees share it."""
 
     def __init__(self) -> None:
-        self._by_object: dict[int, tuple[Any, ContentKey | None]] = {}
-        """id of a container -> (the container, kept alive so its id stays its own; its key)."""
+        self._by_object: dict[int, tuple[Any, ContentKey | None, int, int]] = {}
+        """id of a container -> (the container, kept alive so its id stays its own; its key;
+        where its subtree starts in `_order` and how many containers it holds, -1 when some
+        were read before)."""
         self._by_content: dict[tuple, int] = {}
         self._open: set[int] = set()
+        self._order: list[Any] = []
+        """Every container read, parents first, in document order."""
+        self._shortcuts = 0
+        """How many times a container was met again (read before, or its own ancestor)."""
 
     def key(self, value: Any) -> ContentKey | None:
         """The key of `value`; None when it holds a `$ref` (read where it is built) or itself."""
@@ -48,16 +54,26 @@ class ContentKeys:
             return _scalar_key(value)
         marker = id(value)
         known = self._by_object.get(marker)
-        if known is not None:
-            return known[1]
-        if marker in self._open:
-            return None  # a recursive alias: the builder reports it
+        if known is not None or marker in self._open:
+            self._shortcuts += 1
+            return known[1] if known is not None else None  # None: a recursive alias, the builder reports it
         self._open.add(marker)
+        start, shortcuts = len(self._order), self._shortcuts
+        self._order.append(value)
         content = self._members(value) if cls is list else self._fields(value)
         self._open.discard(marker)
         found = None if content is None else self._by_content.setdefault(content, len(self._by_content))
-        self._by_object[marker] = (value, found)
+        count = len(self._order) - start if self._shortcuts == shortcuts else -1
+        self._by_object[marker] = (value, found, start, count)
         return found
+
+    def layout(self, node: Any) -> list[Any] | None:
+        """`containers(node)` when each container under `node` appears once; else None."""
+        known = self._by_object.get(id(node))
+        if known is not None and known[3] >= 0:  # read as a tree: its containers are in a row
+            return self._order[known[2] : known[2] + known[3]]
+        order = containers(node)
+        return order if len({id(c) for c in order}) == len(order) else None
 
     def _fields(self, value: dict) -> tuple | None:
         if "$ref" in value:
@@ -98,19 +114,18 @@ class BuiltNode:
     _positions: list[int] | None = field(default=None, init=False)
     _mappable: bool = field(default=True, init=False)
 
-    def visits_for(self, node: dict) -> list[Any] | None:
+    def visits_for(self, node: dict, keys: ContentKeys) -> list[Any] | None:
         """The nodes a build of `node` (equal in content) would visit; None when the two
         trees share subtrees inside, so that places do not map one to one."""
         if node is self.node:
             return self.visited
         if self._positions is None and self._mappable:
-            order = containers(self.node)
-            index = {id(c): i for i, c in enumerate(order)}
-            self._mappable = len(index) == len(order)
-            self._positions = [index[id(v)] for v in self.visited] if self._mappable else None
+            order = keys.layout(self.node)
+            self._mappable = order is not None
+            if order is not None:
+                index = {id(c): i for i, c in enumerate(order)}
+                self._positions = [index[id(v)] for v in self.visited]
         if self._positions is None:
             return None
-        other = containers(node)
-        if len({id(c) for c in other}) != len(other):
-            return None
-        return [other[i] for i in self._positions]
+        other = keys.layout(node)
+        return None if other is None else [other[i] for i in self._positions]
