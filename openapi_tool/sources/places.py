@@ -16,7 +16,10 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 def pointer_join(pointer: str, *parts: Any) -> str:
     """Append JSON pointer segments, escaping `~` and `/`."""
     for part in parts:
-        pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
+        text = str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        pointer += "/" + text
     return pointer
 
 
