@@ -127,7 +127,7 @@ class ModelBuilder:
         start = len(self._visited)
         result = self._add_inline(node, place, gvk, resource)
         if memo is not None:
-            self._built[memo] = BuiltNode(result, node, self._visited[start:])
+            self._built[memo] = BuiltNode(result, node, self._visited, start, len(self._visited))
         return result
 
     def _add_inline(self, node: dict, place: Place, gvk: GroupVersionKind | None, resource: bool) -> Ref:

@@ -110,7 +110,10 @@ class BuiltNode:
 
     result: Any
     node: dict
-    visited: list[Any]
+    log: list[Any]
+    """The builder's log of visited nodes (only ever appended to)."""
+    start: int
+    end: int
     _positions: list[int] | None = field(default=None, init=False)
     _mappable: bool = field(default=True, init=False)
 
@@ -118,13 +121,13 @@ class BuiltNode:
         """The nodes a build of `node` (equal in content) would visit; None when the two
         trees share subtrees inside, so that places do not map one to one."""
         if node is self.node:
-            return self.visited
+            return self.log[self.start : self.end]
         if self._positions is None and self._mappable:
             order = keys.layout(self.node)
             self._mappable = order is not None
             if order is not None:
                 index = {id(c): i for i, c in enumerate(order)}
-                self._positions = [index[id(v)] for v in self.visited]
+                self._positions = [index[id(v)] for v in self.log[self.start : self.end]]
         if self._positions is None:
             return None
         other = keys.layout(node)
