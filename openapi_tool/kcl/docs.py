@@ -13,7 +13,8 @@ _QUOTE_RUN = re.compile(r'"(?=")|(?<=")"|"\Z')
 def escape_doc(text: str) -> str:
     """Text for inside a `\"\"\"` string: no escape, quote run or `${` can end or alter it."""
     text = text.replace("\\", "\\\\").replace("${", "\\x24{").replace("\t", "\\t")
-    text = _QUOTE_RUN.sub(r'\\"', text)
+    if '""' in text or text.endswith('"'):  # what the pattern can match; rare in real text
+        text = _QUOTE_RUN.sub(r'\\"', text)
     if text.replace("\n", "").isprintable():
         return text
     return "".join(c if c == "\n" or c.isprintable() else _code(c) for c in text)

@@ -60,14 +60,20 @@ def narrow_model(model: Model, warn: Callable[[str], None]) -> Model:
     property whose enum lost values)."""
     schemas = []
     for schema in model.schemas:
-        properties = []
-        for prop in schema.properties:
-            narrowed = narrow(prop.type, prop.constraints)
-            if narrowed.dropped:
-                warn(_warning(schema.name, prop, narrowed))
-            properties.append(replace(prop, type=narrowed.type, constraints=narrowed.constraints))
-        schemas.append(replace(schema, properties=tuple(properties)))
+        properties = tuple(_narrow_property(schema.name, prop, warn) for prop in schema.properties)
+        changed = any(new is not old for new, old in zip(properties, schema.properties))
+        schemas.append(replace(schema, properties=properties) if changed else schema)
     return replace(model, schemas=tuple(schemas))
+
+
+def _narrow_property(owner: str, prop: Property, warn: Callable[[str], None]) -> Property:
+    """The property with its enum narrowed; itself when nothing changed."""
+    narrowed = narrow(prop.type, prop.constraints)
+    if narrowed.dropped:
+        warn(_warning(owner, prop, narrowed))
+    if narrowed.type is prop.type and narrowed.constraints is prop.constraints:
+        return prop
+    return replace(prop, type=narrowed.type, constraints=narrowed.constraints)
 
 
 def _warning(owner: str, prop: Property, narrowed: Narrowed) -> str:
@@ -126,9 +132,13 @@ def _narrow_inside(type_: Type) -> tuple[Type, tuple[tuple[Any, str], ...]]:
     """Narrow the items of lists and the values of maps, in the type and its union members."""
     if isinstance(type_, ListType):
         inner = narrow(type_.items, type_.item_constraints)
+        if inner.type is type_.items and inner.constraints is type_.item_constraints:
+            return type_, inner.dropped
         return replace(type_, items=inner.type, item_constraints=inner.constraints), inner.dropped
     if isinstance(type_, MapType):
         inner = narrow(type_.values, type_.value_constraints)
+        if inner.type is type_.values and inner.constraints is type_.value_constraints:
+            return type_, inner.dropped
         return replace(type_, values=inner.type, value_constraints=inner.constraints), inner.dropped
     if isinstance(type_, UnionType):
         parts = [_narrow_inside(m) for m in type_.members]

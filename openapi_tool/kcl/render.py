@@ -241,6 +241,8 @@ def _single_literals_checked(schema: Schema) -> Schema:
                 constraints=replace(prop.constraints, enum=prop.type.values),
             )
         properties.append(prop)
+    if all(new is old for new, old in zip(properties, schema.properties)):
+        return schema
     return replace(schema, properties=tuple(properties))
 
 

@@ -33,6 +33,7 @@ from openapi_tool.sources.constraints import constraints_of, declares_no_fields
 from openapi_tool.sources.docs import STANDARD_DOCS, doc_of
 from openapi_tool.sources.places import Place, RefResolver, camel
 from openapi_tool.sources.properties import is_zero, required_names
+from openapi_tool.sources.sharing import BuiltNode, ContentKeys
 from openapi_tool.sources.types import (
     ANY_MAP,
     INT_OR_STRING,
@@ -77,6 +78,10 @@ class ModelBuilder:
         so every kind keeps the nested schema names its users expect."""
         self._visits = 0
         self._distinct: set[int] = set()
+        self._visited: list[dict] = []
+        """Every node `type_of` visited, in order: what a build of an equal node would visit."""
+        self._content = ContentKeys()
+        self._built: dict[tuple, BuiltNode] = {}
         self.zero_defaults_unset = False
 
     # --- naming ----------------------------------------------------------------------
@@ -115,6 +120,19 @@ class ModelBuilder:
             finally:
                 self._root = outer
             return Ref(key)
+        memo = self._memo_key(node, place) if gvk is None and not resource else None
+        built = self._built.get(memo) if memo is not None else None
+        if built is not None and self._replay(built, node):
+            return built.result
+        start = len(self._visited)
+        result = self._add_inline(node, place, gvk, resource)
+        if memo is not None:
+            self._built[memo] = BuiltNode(result, node, self._visited, start, len(self._visited))
+        return result
+
+    def _add_inline(self, node: dict, place: Place, gvk: GroupVersionKind | None, resource: bool) -> Ref:
+        """Build an inline object node into a schema named after its place, or share the
+        identical one built before in this resource."""
         name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
         key = f"{'/'.join(place.package)}:{name}"
         schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
@@ -124,6 +142,26 @@ class ModelBuilder:
             return Ref(twin)
         self.schemas[key] = schema
         return Ref(key)
+
+    def _memo_key(self, node: dict, place: Place) -> tuple | None:
+        """What decides the result of building an inline node, besides names and places that
+        sharing discards: its content, the resource and package, and the builder's settings."""
+        content = self._content.key(node)
+        if content is None:
+            return None
+        settings = (self.preserve_all, self.list_types_enforced, self.structural, self.zero_defaults_unset)
+        return (content, place.package, self._root, settings, self.object_meta)
+
+    def _replay(self, built: BuiltNode, node: dict) -> bool:
+        """Count the visits a build of `node` would make, as if built, and say whether it may be
+        skipped: the alias-bomb check could not fire inside it, and its nodes map one to one."""
+        visits = built.visits_for(node, self._content)
+        if visits is None or self._visits + len(visits) > EXPANSION_LIMIT * len(self._distinct) + 10_000:
+            return False
+        self._visits += len(visits)
+        self._distinct.update(map(id, visits))
+        self._visited.extend(visits)
+        return True
 
     def model(self) -> Model:
         return Model(tuple(self.schemas.values()))
@@ -247,6 +285,7 @@ class ModelBuilder:
         marker = id(node)
         self._visits += 1
         self._distinct.add(marker)
+        self._visited.append(node)
         if self._visits > EXPANSION_LIMIT * len(self._distinct) + 10_000:
             raise InputError(
                 place.label, place.pointer, "the schema repeats shared subtrees (YAML aliases) too often to expand"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from openapi_tool.model import Source
@@ -15,10 +16,14 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 def pointer_join(pointer: str, *parts: Any) -> str:
     """Append JSON pointer segments, escaping `~` and `/`."""
     for part in parts:
-        pointer += "/" + str(part).replace("~", "~0").replace("/", "~1")
+        text = str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        pointer += "/" + text
     return pointer
 
 
+@cache
 def camel(name: str) -> str:
     """`privateKey` -> `PrivateKey`, `x-foo.bar` -> `XFooBar`; stable for any input."""
     words = _WORD.findall(name)
