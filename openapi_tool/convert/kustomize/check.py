@@ -8,6 +8,7 @@ them. A file at the module root cannot be imported, so it always runs alone."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import tempfile
@@ -79,12 +80,14 @@ def check_entries(
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
     external: tuple[tuple[str, str], ...] | None = None,
     quick: bool = False,
+    executor: Executor | None = None,
 ) -> dict[str, str]:
     """Entry file -> why it does not render its documents, for the entries in `expected`
     (`texts` holds every file of the module, relative path -> text), run in a scratch copy.
     `external` gives the dependencies (name, absolute path) when `kcl_mod` names them by
     paths relative to somewhere else. `quick` judges batches by kcl's JSON view of the
-    documents (what `--verify` and kubectl read is the YAML view, which a failure is read in)."""
+    documents (what `--verify` and kubectl read is the YAML view, which a failure is read in).
+    An `executor` already running is used and left running."""
     scratch = Path(tempfile.mkdtemp(prefix="openapi-tool-kustomize-"))
     try:
         (scratch / "kcl.mod").write_text(kcl_mod, encoding="utf-8")
@@ -93,7 +96,8 @@ def check_entries(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         dependencies = external if external is not None else external_packages(scratch)
-        return _Checker(scratch, expected, progress, dependencies, quick).run()
+        with contextlib.nullcontext(executor) if executor is not None else Executor() as running:
+            return _Checker(scratch, expected, progress, dependencies, quick).run(running)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -115,29 +119,28 @@ class _Checker:
         self.problems: dict[str, str] = {}
         self.done = 0
 
-    def run(self) -> dict[str, str]:
+    def run(self, executor: Executor) -> dict[str, str]:
         order = sorted(self.expected)
         alone = [e for e in order if "/" not in e]
         batched = [e for e in order if "/" in e]
-        with Executor() as executor:
-            workers = executor.workers
-            count = -(-max(workers, -(-len(batched) // BATCH)) // workers) * workers  # a multiple of the workers
-            size = max(1, -(-len(batched) // count))
-            waiting = [batched[i : i + size] for i in range(0, len(batched), size)]
-            while waiting:
-                programs = [self._batch_program(number, batch) for number, batch in enumerate(waiting)]
-                again: list[list[str]] = []
-                for batch, result in zip(waiting, executor.run_all(programs)):
-                    if result.error and len(batch) > 1:
-                        again.extend([batch[: len(batch) // 2], batch[len(batch) // 2 :]])
-                    elif result.error:
-                        alone.extend(batch)
-                    else:
-                        alone.extend(self._judge_batch(batch, result))
-                waiting = again
-            singles = [Program(str(self.scratch), (), self.external, (str(self.scratch / e),)) for e in alone]
-            for entry, result in zip(alone, executor.run_all(singles)):
-                self._record(entry, difference(result.yaml, result.error, self.expected[entry]))
+        workers = executor.workers
+        count = -(-max(workers, -(-len(batched) // BATCH)) // workers) * workers  # a multiple of the workers
+        size = max(1, -(-len(batched) // count))
+        waiting = [batched[i : i + size] for i in range(0, len(batched), size)]
+        while waiting:
+            programs = [self._batch_program(number, batch) for number, batch in enumerate(waiting)]
+            again: list[list[str]] = []
+            for batch, result in zip(waiting, executor.run_all(programs)):
+                if result.error and len(batch) > 1:
+                    again.extend([batch[: len(batch) // 2], batch[len(batch) // 2 :]])
+                elif result.error:
+                    alone.extend(batch)
+                else:
+                    alone.extend(self._judge_batch(batch, result))
+            waiting = again
+        singles = [Program(str(self.scratch), (), self.external, (str(self.scratch / e),)) for e in alone]
+        for entry, result in zip(alone, executor.run_all(singles)):
+            self._record(entry, difference(result.yaml, result.error, self.expected[entry]))
         return self.problems
 
     def _batch_program(self, number: int, batch: list[str]) -> Program:

@@ -75,28 +75,31 @@ def convert_tree(
     units = {
         path: units_of(source, catalog, names[owner(path, directories) or "."]) for path, source in sources.items()
     }
-    with Runner(catalog.kcl_mod(name, None), import_aliases, parse_values) as runner:
+    kcl_mod = catalog.kcl_mod(name, None)
+    with Runner(kcl_mod, import_aliases, parse_values) as runner:  # one pool of kcl-lib workers for all
         decide([u for group in units.values() for u in group], runner, progress)
-    for group in units.values():
-        for unit in group:
-            for resource in unit.resources:
-                if resource.problem:
-                    warn(f"{unit.label}: {resource.problem}; written as a plain config")
-    writer = _Writer(root, directories, packages, sources, units, outputs)
-    entries = {d: writer.entry(d) for d in directories}
-    expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
-    texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
-    problems = check_entries(catalog.kcl_mod(name, None), texts, expected, progress, quick=True)
-    fallbacks = sorted(problems)
-    for directory in directories:
-        if packages[directory].entry in problems:
-            entries[directory] = writer.entry(directory, plain=True)
-            texts[packages[directory].entry] = entries[directory].text()
-            warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
-    if fallbacks:
-        again = {entry: expected[entry] for entry in fallbacks}
-        for entry, problem in sorted(check_entries(catalog.kcl_mod(name, None), texts, again, quick=True).items()):
-            warn(f"{output / entry}: still does not render what kustomize renders, written in full: {problem}")
+        for group in units.values():
+            for unit in group:
+                for resource in unit.resources:
+                    if resource.problem:
+                        warn(f"{unit.label}: {resource.problem}; written as a plain config")
+        writer = _Writer(root, directories, packages, sources, units, outputs)
+        entries = {d: writer.entry(d) for d in directories}
+        expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
+        texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
+        problems = check_entries(kcl_mod, texts, expected, progress, quick=True, executor=runner.executor)
+        fallbacks = sorted(problems)
+        for directory in directories:
+            if packages[directory].entry in problems:
+                entries[directory] = writer.entry(directory, plain=True)
+                texts[packages[directory].entry] = entries[directory].text()
+                warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
+        if fallbacks:
+            again = {entry: expected[entry] for entry in fallbacks}
+            for entry, problem in sorted(
+                check_entries(kcl_mod, texts, again, quick=True, executor=runner.executor).items()
+            ):
+                warn(f"{output / entry}: still does not render what kustomize renders, written in full: {problem}")
     files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
     files_out.update({path: text for path, text in texts.items() if text.strip()})
     mapping = {d: packages[d].entry for d in directories if d in outputs}
