@@ -84,26 +84,35 @@ def convert_tree(
                     if resource.problem:
                         warn(f"{unit.label}: {resource.problem}; written as a plain config")
         writer = _Writer(root, directories, packages, sources, units, outputs)
-        entries = {d: writer.entry(d) for d in directories}
         expected = {packages[d].entry: [r.data for r in outputs[d]] for d in outputs}
-        texts = {packages[d].entry: entry.text() for d, entry in entries.items()}
-        problems = check_entries(kcl_mod, texts, expected, progress, quick=True, executor=runner.executor)
-        fallbacks = sorted(problems)
-        for directory in directories:
-            if packages[directory].entry in problems:
-                entries[directory] = writer.entry(directory, plain=True)
-                texts[packages[directory].entry] = entries[directory].text()
-                warn(f"{root / directory}: {problems[packages[directory].entry]}; its documents are written in full")
-        if fallbacks:
-            again = {entry: expected[entry] for entry in fallbacks}
-            for entry, problem in sorted(
-                check_entries(kcl_mod, texts, again, quick=True, executor=runner.executor).items()
-            ):
-                warn(f"{output / entry}: still does not render what kustomize renders, written in full: {problem}")
+        texts = {packages[d].entry: writer.entry(d).text() for d in directories}
+        fallbacks = _checked(writer, kcl_mod, texts, expected, runner, warn, progress)
     files_out = {"kcl.mod": catalog.kcl_mod(name, output)}
     files_out.update({path: text for path, text in texts.items() if text.strip()})
     mapping = {d: packages[d].entry for d in directories if d in outputs}
     return TreeConversion(files_out, mapping, expected, skipped, fallbacks)
+
+
+def _checked(
+    writer: _Writer,
+    kcl_mod: str,
+    texts: dict[str, str],
+    expected: dict[str, list[Any]],
+    runner: Runner,
+    warn: Warn,
+    progress: Callable[[int, int, str], None],
+) -> list[str]:
+    """Run every entry; write those that do not render their documents in full (in `texts`)
+    and check those again. The entries written in full."""
+    problems = check_entries(kcl_mod, texts, expected, progress, quick=True, executor=runner.executor)
+    by_entry = {writer.packages[d].entry: d for d in writer.directories}
+    for entry, problem in sorted(problems.items()):
+        texts[entry] = writer.entry(by_entry[entry], plain=True).text()
+        warn(f"{writer.root / by_entry[entry]}: {problem}; its documents are written in full")
+    again = {entry: expected[entry] for entry in problems}
+    for entry, problem in sorted(check_entries(kcl_mod, texts, again, quick=True, executor=runner.executor).items()):
+        warn(f"{entry}: still does not render what kustomize renders, written in full: {problem}")
+    return sorted(problems)
 
 
 def _build_all(
