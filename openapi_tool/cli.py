@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any
 
 from openapi_tool import __version__
 from openapi_tool.errors import InputError, Interrupted, UsageError, from_os_error
+
+TYPE_CHECKING = False  # pathlib, typing and threading are imported where used: `--help` does without them
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 PREFER_RULES = ("first", "last")
 """As `openapi_tool.sources.crd.PREFER_RULES`, which is not imported here: start-up stays short."""
@@ -382,6 +384,8 @@ def _validate(args: argparse.Namespace) -> None:
 
 
 def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
+    from pathlib import Path
+
     from openapi_tool.regen.project import Job
 
     _validate(args)
@@ -485,6 +489,8 @@ def run_ir(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
+    from pathlib import Path
+
     from openapi_tool.kcl_compile import compile_module, format_differences
 
     root = Path(args.module)
@@ -503,6 +509,8 @@ def run_compile(args: argparse.Namespace, reporter: Reporter) -> int:
 
 
 def run_convert(args: argparse.Namespace, reporter: Reporter) -> int:
+    from pathlib import Path
+
     from openapi_tool.convert import ConvertOptions, convert, verify_conversion
     from openapi_tool.convert.kustomize.pipeline import is_kustomize_tree
     from openapi_tool.output import write_tree
@@ -544,6 +552,8 @@ def _print_written(output: Path, summary: str, result: Any) -> None:
 
 
 def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) -> int:
+    from pathlib import Path
+
     from openapi_tool.convert.kustomize.pipeline import convert_tree
     from openapi_tool.convert.kustomize.verify import verify_tree
     from openapi_tool.output import write_tree
@@ -574,6 +584,7 @@ def _with_tree_crds(root: Path, output: Path, options: Any, args: argparse.Names
     add that module to the schemas the conversion types with."""
     import dataclasses
     import tempfile
+    from pathlib import Path
 
     import yaml
 
@@ -614,6 +625,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    import threading
+
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     reporter = Reporter(getattr(args, "quiet", False))

@@ -583,6 +583,22 @@ def _parse(rule: str) -> Tree:
         ) from None
 
 
+def string_constants(rule: str) -> list[str]:
+    """Every string literal of a rule, as `matches()` would take it as a pattern; none when it does not parse."""
+    try:
+        tree = _parse(rule)
+    except Untranslatable:
+        return []
+    found = []
+    for node in tree.iter_subtrees():
+        if node.data == "literal" and node.children[0].type in ("STRING_LIT", "MLSTRING_LIT"):
+            try:
+                found.append(_decode_string(str(node.children[0])))
+            except Untranslatable:
+                continue
+    return found
+
+
 def _common_type(a: Type | None, b: Type | None) -> Type | None:
     """The type both branches of a ternary share, by kind; None when they differ."""
     if repr(a) == repr(b):
