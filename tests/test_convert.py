@@ -465,8 +465,15 @@ def _kcl_renders(work_dir: Path, file: str) -> list:
     return list(yaml.load_all(result.yaml_result, Loader=_ManifestLoader))
 
 
+def _document(value: object) -> bool:
+    """A document the round trip is owed: not empty, and not a bare string of line breaks only
+    (not a manifest: kcl writes `"\\n"` as a block scalar, `|2+`, that PyYAML reads back as ""
+    at the top of a document; the converter warns that it does not round-trip)."""
+    return value is not None and not (isinstance(value, str) and value and set(value) == {"\n"})
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(documents=st.lists(_VALUES.filter(lambda v: v is not None), min_size=1, max_size=4))
+@given(documents=st.lists(_VALUES.filter(_document), min_size=1, max_size=4))
 @example(documents=["\r\n\t", {"a": "  x\n  y"}])  # KCL dedents `"""` strings
 def test_any_yaml_value_round_trips(documents: list, tmp_path_factory: pytest.TempPathFactory) -> None:
     """The documents hypothesis made are what the converter read and what KCL renders back."""
