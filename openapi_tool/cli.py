@@ -554,14 +554,16 @@ def _print_written(output: Path, summary: str, result: Any) -> None:
 def _convert_tree(args: argparse.Namespace, options: Any, reporter: Reporter) -> int:
     from pathlib import Path
 
+    from openapi_tool.convert.kustomize.build import BuildCache
     from openapi_tool.convert.kustomize.pipeline import convert_tree
     from openapi_tool.convert.kustomize.verify import verify_tree
     from openapi_tool.output import write_tree
 
     root, output = Path(args.paths[0]), Path(args.output)
+    cache = BuildCache()  # --crds builds the tree first; the conversion reuses that
     if args.crds:
-        options = _with_tree_crds(root, output, options, args, reporter)
-    conversion = convert_tree(root, output, options, reporter.warn, reporter.progress)
+        options = _with_tree_crds(root, output, options, args, reporter, cache)
+    conversion = convert_tree(root, output, options, reporter.warn, reporter.progress, cache)
     record = {"tool": f"openapi-tool {__version__}", "command": "convert", "kustomizations": conversion.kustomizations}
     result = write_tree(output, conversion.files, record, args.force)
     if not args.quiet:
@@ -579,7 +581,9 @@ CRDS_FOLDER = "_crds"
 folder must not be named as the module, which KCL would then find twice)."""
 
 
-def _with_tree_crds(root: Path, output: Path, options: Any, args: argparse.Namespace, reporter: Reporter) -> Any:
+def _with_tree_crds(
+    root: Path, output: Path, options: Any, args: argparse.Namespace, reporter: Reporter, cache: Any
+) -> Any:
     """Generate the schemas of the CRDs the tree renders into OUTPUT/_crds (a `gen --crd` run) and
     add that module to the schemas the conversion types with."""
     import dataclasses
@@ -593,7 +597,7 @@ def _with_tree_crds(root: Path, output: Path, options: Any, args: argparse.Names
     from openapi_tool.kcl.names import identifier
     from openapi_tool.regen.project import Job
 
-    crds = rendered_crds(root)
+    crds = rendered_crds(root, cache)
     if not crds:
         reporter.warn(f"{root}: --crds: the tree renders no CustomResourceDefinition")
         return options

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import kcl_lib.api as kcl
@@ -18,6 +17,7 @@ from openapi_tool.convert.read import parse_values
 from openapi_tool.kcl_compile import external_packages, external_pkgs
 
 from ..conftest import ROOT
+from .helpers import run_kubectl
 
 TREE = ROOT / "tests" / "fixtures" / "kustomize" / "tree"
 SCHEMAS = ROOT / "generated" / "mini-k8s"
@@ -43,12 +43,18 @@ def kcl_documents(out: Path, entry: str) -> list:
     return [d for d in parse_values(result.yaml_result) if d is not None]
 
 
+def kubectl_documents(directory: Path) -> list:
+    """What `kubectl kustomize directory` prints, read as kcl's output is read."""
+    done = run_kubectl(directory)
+    assert done.returncode == 0, done.stderr
+    return [d for d in parse_values(done.stdout) if d is not None]
+
+
 @pytest.mark.parametrize("directory", sorted(KUSTOMIZATIONS))
 def test_each_kustomization_renders_what_kubectl_kustomize_renders(converted: Path, directory: str) -> None:
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed: no oracle for kustomize's output")
-    done = subprocess.run(["kubectl", "kustomize", str(TREE / directory)], capture_output=True, text=True, check=True)
-    wanted = [d for d in parse_values(done.stdout) if d is not None]
+    wanted = kubectl_documents(TREE / directory)
     assert kcl_documents(converted, KUSTOMIZATIONS[directory]) == wanted
 
 
@@ -136,8 +142,7 @@ def test_an_entry_whose_changes_do_not_render_is_written_in_full(
     dev = (out / "overlays/dev/kustomization.k").read_text()
     assert "_base" not in dev and '"nginx:1.27-alpine"' in dev
     if shutil.which("kubectl") is not None:
-        done = subprocess.run(["kubectl", "kustomize", str(TREE / "overlays/dev")], capture_output=True, text=True)
-        assert kcl_documents(out, KUSTOMIZATIONS["overlays/dev"]) == parse_values(done.stdout)
+        assert kcl_documents(out, KUSTOMIZATIONS["overlays/dev"]) == kubectl_documents(TREE / "overlays/dev")
 
 
 def test_a_second_run_writes_nothing(converted: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,8 +168,7 @@ def test_folder_names_that_are_not_identifiers_are_mapped(tmp_path: Path) -> Non
     )
     if shutil.which("kubectl") is not None:
         for directory, entry in entries.items():
-            done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
-            assert kcl_documents(out, entry) == parse_values(done.stdout), directory
+            assert kcl_documents(out, entry) == kubectl_documents(tree / directory), directory
 
 
 def test_crds_of_the_tree_type_its_custom_resources(tmp_path: Path) -> None:
@@ -178,8 +182,7 @@ def test_crds_of_the_tree_type_its_custom_resources(tmp_path: Path) -> None:
     assert sorted(lock["kustomizations"]) == ["crd", "default", "samples"]
     if shutil.which("kubectl") is not None:
         for directory, entry in lock["kustomizations"].items():
-            done = subprocess.run(["kubectl", "kustomize", str(tree / directory)], capture_output=True, text=True)
-            assert kcl_documents(out, entry) == parse_values(done.stdout), directory
+            assert kcl_documents(out, entry) == kubectl_documents(tree / directory), directory
 
 
 def test_options_for_the_other_kind_of_input_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

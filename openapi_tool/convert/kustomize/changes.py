@@ -18,7 +18,7 @@ ONE_LINE = 100
 def value_text(value: Any, indent: int) -> str:
     """A literal for `value` in `kcl fmt` form, starting on a line indented `indent` levels."""
     if not isinstance(value, (dict, list)) or not value:
-        return literal(value, float_text=_float, multiline=True)
+        return literal(value, float_text=float_literal, multiline=True)
     lines = emit_document("_", from_data(value), {}, set())
     first = lines[0].render()[len("_ = ") :]
     rest = [INDENT * indent + line.render() for line in lines[1:]]
@@ -35,10 +35,6 @@ def changed(ref: str, old: Any, new: Any, indent: int = 0) -> str:
     if isinstance(old, list) and isinstance(new, list):
         return _list(ref, old, new, indent)
     return value_text(new, indent)
-
-
-def _float(value: float) -> str:
-    return float_literal(value)
 
 
 def _removed(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -13,11 +13,11 @@ from openapi_tool.convert.kustomize.layout import find_kustomization_dirs
 CRD_API_VERSIONS = ("apiextensions.k8s.io/v1", "apiextensions.k8s.io/v1beta1")
 
 
-def rendered_crds(root: Path) -> list[dict[str, Any]]:
+def rendered_crds(root: Path, cache: BuildCache) -> list[dict[str, Any]]:
     """Every CRD some kustomization of the tree renders, once per name (the first found, in
-    the order of the kustomization directories), as kustomize renders it."""
+    the order of the kustomization directories), as kustomize renders it; the builds go
+    through `cache`, which the conversion of the same tree can then reuse."""
     found: dict[str, dict[str, Any]] = {}
-    cache = BuildCache()
     for directory in find_kustomization_dirs(root):
         try:
             resources = build(root / directory, root, cache)

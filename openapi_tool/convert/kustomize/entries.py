@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openapi_tool.convert.emit import INDENT
-from openapi_tool.convert.files import Block, block_lines
+from openapi_tool.convert.files import GUARD_NOTE, Block, block_lines
 from openapi_tool.convert.kustomize.changes import changed, value_text
 from openapi_tool.convert.kustomize.layout import Package
 
 OUTPUT = "resources"
 """The variable that holds a kustomization's documents, in the order kustomize prints them."""
-GUARD_NOTE = "# None last: a null document, so that kcl-lib keeps the final line break of the last string"
 
 
 @dataclass

@@ -29,10 +29,15 @@ def render(directory: Path) -> list[dict[str, Any]]:
     command = kustomize_command()
     if command is None:
         raise BuildError("neither kubectl nor kustomize is installed")
+    return [d for d in yaml.load_all(render_text(command, directory), Loader=_Loader) if d is not None]
+
+
+def render_text(command: list[str], directory: Path) -> str:
+    """What `command directory` prints (BuildError with kustomize's first error line on failure)."""
     done = subprocess.run([*command, str(directory)], capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BuildError(error_line(done.stderr))
-    return [d for d in yaml.load_all(done.stdout, Loader=_Loader) if d is not None]
+    return done.stdout
 
 
 def error_line(stderr: str) -> str:

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from openapi_tool.convert.catalog import load_catalog
+from openapi_tool.convert.ending import holds_break_at_end
 from openapi_tool.convert.kustomize.build import BuildCache, build
 from openapi_tool.convert.kustomize.check import check_entries
-from openapi_tool.convert.kustomize.entries import Entry, Item
+from openapi_tool.convert.kustomize.entries import OUTPUT, Entry, Item
 from openapi_tool.convert.kustomize.errors import BuildError, Unsupported
 from openapi_tool.convert.kustomize.layout import Package, find_kustomization_dirs, owner, plan_packages
 from openapi_tool.convert.kustomize.resource import Resource
@@ -20,11 +21,13 @@ from openapi_tool.convert.pipeline import ConvertOptions, comment_block, documen
 from openapi_tool.convert.plan import Unit, decide, imports_of
 from openapi_tool.convert.probe import Runner
 from openapi_tool.convert.read import SourceFile, parse_file, parse_values
-from openapi_tool.convert.tree import to_data
+from openapi_tool.convert.tree import from_data, to_data
 from openapi_tool.kcl.names import identifier
 from openapi_tool.naming import claim
 
 Warn = Callable[[str], None]
+TAKEN = (OUTPUT, "manifests")
+"""Names in every kustomization's file besides its documents' variables."""
 
 
 @dataclass
@@ -59,19 +62,21 @@ def convert_tree(
     options: ConvertOptions,
     warn: Warn,
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
+    cache: BuildCache | None = None,
 ) -> TreeConversion:
-    """Every file of the output module; nothing is written here."""
+    """Every file of the output module; nothing is written here. A `cache` of an earlier
+    pass over the same tree (`crds.rendered_crds`) spares building its kustomizations again."""
     directories = find_kustomization_dirs(root)
     catalog = load_catalog(list(options.schemas), warn)
     packages = plan_packages(directories, {m.name for m in catalog.modules})
-    outputs, skipped = _build_all(root, directories, warn, progress)
-    files = _resource_files(root, outputs)
+    outputs, skipped = _build_all(root, directories, warn, progress, cache or BuildCache())
+    files = _resource_files(outputs)
     name = options.module_name or identifier(output.resolve().name, "manifests")
     sources = {path: parse_file(str(root / path), path, (root / path).read_bytes()) for path in files}
     for source in sources.values():
         for message in source.warnings:
             warn(message)
-    names: dict[str, set[str]] = {d: {"resources", "manifests"} for d in directories}
+    names: dict[str, set[str]] = {d: set(TAKEN) for d in directories}
     units = {
         path: units_of(source, catalog, names[owner(path, directories) or "."]) for path, source in sources.items()
     }
@@ -116,11 +121,10 @@ def _checked(
 
 
 def _build_all(
-    root: Path, directories: list[str], warn: Warn, progress: Callable[[int, int, str], None]
+    root: Path, directories: list[str], warn: Warn, progress: Callable[[int, int, str], None], cache: BuildCache
 ) -> tuple[dict[str, list[Resource]], dict[str, str]]:
     outputs: dict[str, list[Resource]] = {}
     skipped: dict[str, str] = {}
-    cache = BuildCache()
     for done, directory in enumerate(directories):
         try:
             outputs[directory] = build(root / directory, root, cache)
@@ -135,7 +139,7 @@ def _build_all(
     return outputs, skipped
 
 
-def _resource_files(root: Path, outputs: dict[str, list[Resource]]) -> list[str]:
+def _resource_files(outputs: dict[str, list[Resource]]) -> list[str]:
     """The resource files the kustomizations read, relative to the tree root."""
     return sorted(
         {
@@ -168,11 +172,15 @@ class _Writer:
         self.packages = packages
         self.sources = sources
         self.outputs = outputs
+        self.home = {path: owner(path, directories) or "." for path in sources}
+        """Resource file -> the kustomization whose file writes its documents."""
         self.owned: dict[str, list[str]] = {}
-        for path in sources:
-            self.owned.setdefault(owner(path, directories) or ".", []).append(path)
+        for path, home in self.home.items():
+            self.owned.setdefault(home, []).append(path)
         self.unit_at = {(path, u.document.index): u for path, group in units.items() for u in group}
         self.units = units
+        self.printed = {d: {r.position: index for index, r in enumerate(rs)} for d, rs in outputs.items()}
+        """Kustomization -> accumulation position -> index in its printed output."""
 
     def entry(self, directory: str, plain: bool = False) -> Entry:
         package = self.packages[directory]
@@ -181,9 +189,7 @@ class _Writer:
         for path in self.owned.get(directory, []):
             for unit in self.units[path]:
                 schema_imports.update(imports_of(unit.resources))
-        taken = {"resources", "manifests"} | {
-            u.name.casefold() for p in self.owned.get(directory, []) for u in self.units[p]
-        }
+        taken = set(TAKEN) | {u.name.casefold() for p in self.owned.get(directory, []) for u in self.units[p]}
         entry.schema_imports = import_aliases(schema_imports, taken)
         for path in self.owned.get(directory, []):
             source = self.sources[path]
@@ -197,8 +203,8 @@ class _Writer:
         if directory in self.outputs:
             aliases: dict[str, str] = {}
             entry.items = [self._item(directory, r, aliases, taken, plain) for r in self.outputs[directory]]
-            entry.package_imports = {path: alias for path, alias in aliases.items()}
-            entry.guard = _ends_with_break(entry.items[-1].value) if entry.items else False
+            entry.package_imports = aliases
+            entry.guard = bool(entry.items) and holds_break_at_end(from_data(entry.items[-1].value))
         return entry
 
     def _item(self, directory: str, resource: Resource, aliases: dict[str, str], taken: set[str], plain: bool) -> Item:
@@ -216,7 +222,7 @@ class _Writer:
         assert origin is not None
         if origin.kind == "file":
             unit = self.unit_at.get((origin.path, origin.index))
-            home = owner(origin.path, self.directories) or "."
+            home = self.home.get(origin.path, ".")
             if unit is None:
                 return Item(None, None, resource.data)
             if (home != directory and not self.packages[home].folder) or origin.item == -1:
@@ -231,15 +237,11 @@ class _Writer:
             return Item(ref, base, resource.data)
         if origin.path not in self.outputs or origin.path == directory or not self.packages[origin.path].folder:
             return Item(None, None, resource.data)
-        printed = self.printed_at(origin.path).get(origin.index)
+        printed = self.printed[origin.path].get(origin.index)
         if printed is None:
             return Item(None, None, resource.data)
         base = self.outputs[origin.path][printed].data
         return Item(f"{self._alias(origin.path, aliases, taken)}.resources[{printed}]", base, resource.data)
-
-    def printed_at(self, directory: str) -> dict[int, int]:
-        """Accumulation position -> index in the printed output, of a kustomization."""
-        return {r.position: index for index, r in enumerate(self.outputs[directory])}
 
     def _alias(self, directory: str, aliases: dict[str, str], taken: set[str]) -> str:
         path = self.packages[directory].import_path
@@ -251,15 +253,3 @@ class _Writer:
 
 def _same_kind(old: Any, new: Any) -> bool:
     return isinstance(old, dict) and all(old.get(key) == new.get(key) for key in ("apiVersion", "kind"))
-
-
-def _ends_with_break(value: Any) -> bool:
-    """Whether a string anywhere in the value ends in a line break (a schema instance
-    renders in its schema's order, so any of them may come last)."""
-    if isinstance(value, str):
-        return value.endswith("\n")
-    if isinstance(value, dict):
-        return any(_ends_with_break(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_ends_with_break(v) for v in value)
-    return False

@@ -5,7 +5,6 @@ directory, or, with neither on PATH, with what the converter computed."""
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -13,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from openapi_tool.convert.kustomize.check import check_entries, read_output
-from openapi_tool.convert.kustomize.oracle import error_line, kustomize_command
+from openapi_tool.convert.kustomize.errors import BuildError
+from openapi_tool.convert.kustomize.oracle import kustomize_command, render_text
 from openapi_tool.kcl_compile import external_packages
 
 
@@ -66,7 +66,7 @@ def _wanted(directory: Path, computed: list[Any], command: list[str] | None) -> 
     error message when it cannot build it."""
     if command is None:
         return computed
-    done = subprocess.run([*command, str(directory)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return f"kustomize cannot build {directory}: {error_line(done.stderr)}"
-    return read_output(done.stdout)
+    try:
+        return read_output(render_text(command, directory))
+    except BuildError as error:
+        return f"kustomize cannot build {directory}: {error}"
