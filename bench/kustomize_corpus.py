@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,16 +36,20 @@ def read_index(path: Path = CORPUS / "INDEX.tsv") -> list[Row]:
 
 
 def oracle_text(directory: Path, use_cache: bool = True) -> str:
-    """What `kubectl kustomize directory` prints (raises RuntimeError with its stderr on failure)."""
+    """What `kubectl kustomize directory` prints (raises RuntimeError with kustomize's error on failure)."""
+    from openapi_tool.convert.kustomize.errors import BuildError
+    from openapi_tool.convert.kustomize.oracle import render_text
+
     cache = _cache_dir() / f"{_digest(directory)}.yaml"
     if use_cache and cache.is_file():
         return cache.read_text(encoding="utf-8")
-    done = subprocess.run(["kubectl", "kustomize", str(directory)], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "kubectl failed")
+    try:
+        text = render_text(["kubectl", "kustomize"], directory)
+    except BuildError as error:
+        raise RuntimeError(str(error)) from None
     cache.parent.mkdir(parents=True, exist_ok=True)
-    cache.write_text(done.stdout, encoding="utf-8")
-    return done.stdout
+    cache.write_text(text, encoding="utf-8")
+    return text
 
 
 def oracle_documents(directory: Path, use_cache: bool = True) -> list[Any]:
