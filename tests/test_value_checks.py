@@ -134,3 +134,26 @@ def test_fractional_multiple_of_is_exact_up_to_float_rounding(tmp_path: Path) ->
         if verdict.accepted != (Decimal(repr(value)) % Decimal(factor) == 0)
     ]
     assert not wrong, wrong
+
+
+def test_null_items_are_refused_only_where_the_item_schema_has_a_type(tmp_path: Path) -> None:
+    pytest.importorskip("jsonschema", reason="the oracle is the jsonschema package (the `test` extra)")
+    spec = {
+        "type": "object",
+        "properties": {
+            "untyped": {"type": "array", "items": {"x-kubernetes-preserve-unknown-fields": True}},
+            "typed": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    crd = crd_document("x.io", "Bag", spec)
+    module = fidelity.generate([crd], tmp_path / "out")
+    assert not module.error, module.error
+    source = tmp_path / "bags.json"
+    source.write_text(json.dumps(crd), encoding="utf-8")
+    resource = fidelity.crd_resources(source)[0]
+    oracle = fidelity.StructuralOracle(resource, fidelity.object_meta_schema(None))
+    runner = fidelity.KclRunner(module.root, module.resources[resource.name], tmp_path / "run")
+    specs = [{"untyped": [None, 1]}, {"typed": [None]}, {"typed": ["a"]}]
+    instances = [{"apiVersion": "x.io/v1", "kind": "Bag", "metadata": {"name": "b"}, "spec": s} for s in specs]
+    verdicts = [v.accepted for v in runner.verdicts(instances)]
+    assert verdicts == [not oracle.errors(i) for i in instances] == [True, False, True]

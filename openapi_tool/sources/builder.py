@@ -346,7 +346,9 @@ class ModelBuilder:
                 EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
             )
             # built-in types decode a null item as the zero value; CRDs reject it unless nullable
-            return ListType(item_type, item_constraints, nullable_items=item_nullable or not self.list_types_enforced)
+            # or untyped (an item with no type has no type for null to fail)
+            nullable_items = item_nullable or not self.list_types_enforced or isinstance(item_type, AnyType)
+            return ListType(item_type, item_constraints, nullable_items=nullable_items)
         if type_name == "object":
             return self._object_type(node, place)
         raise InputError(place.label, place.pointer + "/type", f"unknown type {type_name!r}")
