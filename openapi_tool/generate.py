@@ -43,6 +43,9 @@ class Plan:
     counts: dict[str, int] | None = None
     """Summary counts over the whole output when the module holds only part of it (an
     incremental run): schemas, written, kept_as_comments, cel_rules, cel_kept."""
+    intact: dict[str, str] | None = None
+    """Files (path -> digest) the output directory was just found to hold with exactly this
+    text (an incremental run checked them against the lock): writing need not read them again."""
 
 
 @dataclass
@@ -157,7 +160,7 @@ def plan(
     if crds_only and len(inputs.digests) > 1:
         from openapi_tool.regen.incremental import parts
 
-        lock["parts"] = parts(module, inputs.digests)
+        lock["parts"] = parts(model, module, inputs.digests)
     return Plan(model, module, lock, picks)
 
 
@@ -189,7 +192,7 @@ def changes(plan_: Plan, output: Path) -> list[Change]:
 
 
 def apply(plan_: Plan, output: Path, force: bool = False) -> WriteResult:
-    return write_tree(output, plan_.module.files, plan_.lock, force)
+    return write_tree(output, plan_.module.files, plan_.lock, force, plan_.intact)
 
 
 @dataclass
@@ -280,8 +283,8 @@ def _incremental(
 ) -> Plan | None:
     """The plan from the changed CRD files alone, when the output's lock allows it.
 
-    Picks among kinds defined in several files (`--prefer`) and unserved versions (left out
-    or included) are not recorded per file, so such an output is regenerated in full."""
+    Picks among kinds defined in several files (`--prefer`) and included unserved versions
+    are not recorded per file, so such an output is regenerated in full."""
     if (
         fingerprint is None
         or job.spec
@@ -292,7 +295,7 @@ def _incremental(
     ):
         return None
     summary = read_lock(job.output).get("summary")
-    if not isinstance(summary, dict) or summary.get("unserved") or summary.get("picked"):
+    if not isinstance(summary, dict) or summary.get("picked"):
         return None
     from openapi_tool.regen.incremental import partial_plan
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import KW_ONLY, dataclass
 from typing import Any, Union
 
@@ -225,7 +226,8 @@ class Model:
 
     schemas: tuple[Schema, ...]
     unserved: tuple[UnservedVersion, ...] = ()
-    """CRD versions with `served: false` that were left out."""
+    """Every CRD version read with `served: false`, in reading order (`left_out` says which
+    ones a run lists: another file may serve the same kind, or repeat it)."""
     version: str | None = None
     """The real version the input specs name (`info.version`), if any."""
 
@@ -240,6 +242,15 @@ class Model:
 
     def to_json(self) -> str:
         return json.dumps(to_data(self), indent=2, sort_keys=False, ensure_ascii=False)
+
+
+def left_out(unserved: Iterable[UnservedVersion], served: set[tuple[str, str]]) -> list[UnservedVersion]:
+    """The unserved versions a run leaves out and lists: the first of each apiVersion and
+    kind in reading order, unless some file serves that (apiVersion, kind)."""
+    found: dict[tuple[str, str], UnservedVersion] = {}
+    for item in unserved:
+        found.setdefault((item.gvk.api_version, item.gvk.kind), item)
+    return [item for pair, item in found.items() if pair not in served]
 
 
 def to_data(value: Any) -> Any:

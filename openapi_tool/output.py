@@ -10,7 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from json.encoder import encode_basestring
+from pathlib import Path
 from typing import Any
 
 from openapi_tool.errors import InputError, Interrupted, describe, from_os_error
@@ -37,24 +38,37 @@ class WriteResult:
     removed: list[str] = field(default_factory=list)
 
 
-def _checked(relative: str) -> PurePosixPath:
+def _checked(relative: str) -> None:
     if not _inside(relative):
         raise ValueError(f"refusing to write outside the output directory: {relative!r}")
-    return PurePosixPath(relative)
 
 
 def _inside(relative: str) -> bool:
-    path = PurePosixPath(relative)
-    return not (path.is_absolute() or ".." in path.parts or not path.parts or "\\" in relative)
+    """A relative path below the output directory (thousands per run: string tests where
+    PurePosixPath would parse each)."""
+    parts = relative.split("/")
+    return not (relative.startswith("/") or ".." in parts or all(p in ("", ".") for p in parts) or "\\" in relative)
 
 
 def read_lock(target: Path) -> dict[str, Any]:
-    """The lock of an earlier run in `target`, or {} when there is none."""
+    """The lock of an earlier run in `target`, or {} when there is none. One run asks for it
+    several times: the parsed lock is kept while the file is the same (a new lock is a new
+    file, renamed into place). Callers must not modify it."""
+    path = target / LOCK
     try:
-        data = json.loads((target / LOCK).read_text(encoding="utf-8"))
+        status = path.stat()
+        key = (str(path.absolute()), status.st_ino, status.st_mtime_ns, status.st_size)
+        if key not in _read_locks:
+            data = json.loads(path.read_bytes())
+            _read_locks.clear()
+            _read_locks[key] = data if isinstance(data, dict) else {}
+        return _read_locks[key]
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+
+
+_read_locks: dict[tuple[str, int, int, int], dict[str, Any]] = {}
+"""The lock read last, by path and file identity (see `read_lock`)."""
 
 
 def previous_files(target: Path) -> list[str]:
@@ -81,27 +95,38 @@ def lock_text(lock: dict[str, Any]) -> str:
 
 
 def _compact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return encode_basestring(value) if type(value) is str else _COMPACT.encode(value)
+
+
+_COMPACT = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+"""One encoder for the thousands of lock entries (`json.dumps` with options makes one per
+call); names and digests go straight to the C string encoder it would use."""
 
 
 def write_tree(
-    target: Path, files: dict[str, str], record: dict[str, Any] | None = None, force: bool = False
+    target: Path,
+    files: dict[str, str],
+    record: dict[str, Any] | None = None,
+    force: bool = False,
+    intact: dict[str, str] | None = None,
 ) -> WriteResult:
     """Make `target` hold `files` and a lock, all at once: either every new file and the
     new lock are in place, or `target` is exactly as it was (see `staging`).
 
     The lock lists the files with their digests and holds `record`. Files the tool did not
     generate are never replaced or removed; generated ones edited since the last run are
-    replaced or removed only with `force`.
+    replaced or removed only with `force`. Files in `intact` (path -> digest) are known to
+    hold their text already: they are neither read nor hashed again.
     """
     for relative in files:
         _checked(relative)
     remove_stale(target)
     if target.exists() and not target.is_dir():
         raise InputError(str(target), "", "the output path exists and is not a directory")
-    encoded = {relative: text.encode("utf-8") for relative, text in files.items()}
     exists = target.is_dir()
-    unchanged = _unchanged(target, encoded) if exists else set()
+    intact = intact if intact is not None and exists else {}
+    encoded = {relative: text.encode("utf-8") for relative, text in files.items() if relative not in intact}
+    unchanged = _unchanged(target, encoded) | set(intact) if exists else set()
     old = set(previous_files(target)) if exists else set()
     changed = sorted(set(encoded) - unchanged)
     stale = sorted(relative for relative in old - set(files) if _inside(relative))
@@ -112,7 +137,8 @@ def write_tree(
         with staging_directory(target) as stage:
             stage.new.mkdir()
             _write_all(stage.new, {relative: encoded[relative] for relative in changed})
-            lock = {**(record or {}), "files": {name: digest(data) for name, data in encoded.items()}}
+            digests = {name: intact[name] if name in intact else digest(encoded[name]) for name in files}
+            lock = {**(record or {}), "files": digests}
             (stage.new / LOCK).write_text(lock_text(lock), encoding="utf-8")
             with deferred_signals(target):
                 if not exists:

@@ -132,6 +132,8 @@ class RunReport:
 
 def build_report(plan: Plan, changes: list[Change]) -> RunReport:
     """The report of a planned run; an incremental plan's `counts` cover the whole output."""
+    from openapi_tool.model import left_out
+
     checks, schemas = CheckCounts.of(plan.module), len(plan.model.schemas)
     if plan.counts is not None:
         counts = plan.counts
@@ -143,7 +145,8 @@ def build_report(plan: Plan, changes: list[Change]) -> RunReport:
             counts["cel_rules"] - counts["cel_kept"],
             checks.not_checked,
         )
-    unserved = tuple(UnservedRow.of(u) for u in plan.model.unserved)
+    served = {(api, kind) for api, _, kind in (key.partition(" ") for key in plan.module.resources)}
+    unserved = tuple(UnservedRow.of(u) for u in left_out(plan.model.unserved, served))
     return RunReport(schemas, checks, unserved, tuple(plan.picks), tuple(changes))
 
 

@@ -16,13 +16,18 @@ from .conftest import ROOT
 
 
 def _crd(
-    group: str, kind: str, versions: tuple[str, ...] = ("v1",), field: str = "size", rule: str | None = None
+    group: str,
+    kind: str,
+    versions: tuple[str, ...] = ("v1",),
+    field: str = "size",
+    rule: str | None = None,
+    unserved: tuple[str, ...] = (),
 ) -> str:
     rules = f"\n              x-kubernetes-validations:\n                - rule: {json.dumps(rule)}" if rule else ""
     blocks = "".join(
         f"""
     - name: {version}
-      served: true
+      served: {str(version not in unserved).lower()}
       storage: {str(version == versions[0]).lower()}
       schema:
         openAPIV3Schema:
@@ -174,4 +179,49 @@ def test_a_hand_edited_lock_means_a_full_run(project, tmp_path: Path) -> None:
     (sources / "c.yaml").write_text(_crd("cherry.example.org", "Cherry", field="weight"), encoding="utf-8")
     _gen(sources, out)
     assert parsed == [["a.yaml", "b.yaml", "c.yaml", "d.yaml"]]
+    _same_as_cold(sources, out, tmp_path)
+
+
+def _unserved(out: Path) -> list[tuple[str, str, str]]:
+    summary = json.loads((out / "openapi-tool.lock").read_text(encoding="utf-8"))["summary"]
+    return [(u["api_version"], u["kind"], Path(u["source"].split("#")[0]).name) for u in summary["unserved"]]
+
+
+def test_unserved_versions_of_kept_files_stay_listed(project, tmp_path: Path) -> None:
+    sources, out, parsed = project
+    (sources / "f.yaml").write_text(_crd("fig.example.io", "Fig", ("v1", "v1beta1"), unserved=("v1beta1",)))
+    _gen(sources, out)
+    (sources / "c.yaml").write_text(_crd("cherry.example.org", "Cherry", field="weight"), encoding="utf-8")
+    parsed.clear()
+    _gen(sources, out)
+    assert parsed == [["c.yaml"]]
+    assert _unserved(out) == [("fig.example.io/v1beta1", "Fig", "f.yaml")]
+    _same_as_cold(sources, out, tmp_path)
+
+
+def test_a_changed_file_serving_a_kind_a_kept_file_does_not_serve(project, tmp_path: Path) -> None:
+    sources, out, parsed = project
+    (sources / "f.yaml").write_text(_crd("fig.example.io", "Fig", ("v1", "v1beta1"), unserved=("v1beta1",)))
+    _gen(sources, out)
+    assert _unserved(out) == [("fig.example.io/v1beta1", "Fig", "f.yaml")]
+    (sources / "g.yaml").write_text(_crd("fig.example.io", "Fig", ("v1beta1",)).replace("figs.", "figs2."))
+    parsed.clear()
+    _gen(sources, out)
+    assert parsed == [["g.yaml"]]  # fig_example_io/v1beta1 is a package of its own: f.yaml is kept
+    assert _unserved(out) == []
+    _same_as_cold(sources, out, tmp_path)
+
+
+def test_an_unserved_version_listed_from_a_later_file_when_the_earlier_one_drops_it(project, tmp_path) -> None:
+    sources, out, parsed = project
+    (sources / "e.yaml").write_text(_crd("gum.example.io", "Gum", ("v1", "v1beta1"), unserved=("v1beta1",)))
+    (sources / "f.yaml").write_text(_crd("fig.example.io", "Fig", ("v1", "v1beta1"), unserved=("v1beta1",)))
+    (sources / "g.yaml").write_text(_crd("gum.example.io", "Gum", ("v1beta1",), unserved=("v1beta1",)))
+    _gen(sources, out)
+    assert _unserved(out) == [("gum.example.io/v1beta1", "Gum", "e.yaml"), ("fig.example.io/v1beta1", "Fig", "f.yaml")]
+    (sources / "e.yaml").write_text(_crd("gum.example.io", "Gum", ("v1",)))
+    parsed.clear()
+    _gen(sources, out)
+    assert parsed == [["e.yaml"]]
+    assert _unserved(out) == [("fig.example.io/v1beta1", "Fig", "f.yaml"), ("gum.example.io/v1beta1", "Gum", "g.yaml")]
     _same_as_cold(sources, out, tmp_path)

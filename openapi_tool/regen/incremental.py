@@ -16,12 +16,14 @@ since, no `parts` in the lock) means a full run instead.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
+from openapi_tool.model import GroupVersionKind, Model, Source, UnservedVersion
 from openapi_tool.output import digest, read_lock
 
 if TYPE_CHECKING:
@@ -88,12 +90,24 @@ def partial_plan(
 
 
 def _well_formed(part: Any) -> bool:
-    """A share as plan() records it (a lock edited by hand means a full run)."""
+    """A share as plan() records it (a lock edited by hand, or from before unserved versions
+    were recorded per file, means a full run)."""
     return (
         isinstance(part, dict)
-        and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts"))
+        and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts", "unserved"))
         and len(part["counts"]) == len(_COUNTS)
         and all(isinstance(n, int) for n in part["counts"])
+        and all(_unserved_entry(entry) for entry in part["unserved"])
+    )
+
+
+def _unserved_entry(entry: Any) -> bool:
+    """[group, version, kind, pointer, document number or None], as `parts` records it."""
+    return (
+        isinstance(entry, list)
+        and len(entry) == 5
+        and all(isinstance(text, str) for text in entry[:4])
+        and (entry[4] is None or isinstance(entry[4], int))
     )
 
 
@@ -112,10 +126,16 @@ def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> 
     return found
 
 
-def _intact_text(path: Path, expected: Any) -> str | None:
-    """The text of a generated file, or None when it was edited or removed since the lock."""
+def _intact_text(path: str, expected: Any) -> str | None:
+    """The text of a generated file, or None when it was edited or removed since the lock.
+    Thousands of small files: one read of the size `fstat` gives (a file that changes
+    meanwhile fails the digest, which only means a full run)."""
     try:
-        data = path.read_bytes()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            data = os.read(descriptor, os.fstat(descriptor).st_size + 1)
+        finally:
+            os.close(descriptor)
     except OSError:
         return None
     return data.decode("utf-8") if digest(data) == expected else None
@@ -132,24 +152,38 @@ def _render(render: Callable[[list[str]], Plan], paths: list[str]) -> Plan | Non
 
 def _single_part(plan_: Plan, todo: set[str]) -> dict[str, Any]:
     """`parts` for a render of one file (plan() records parts only for several)."""
-    return parts(plan_.module, {p: "" for p in todo})
+    return parts(plan_.model, plan_.module, {p: "" for p in todo})
 
 
-def parts(module: RenderedModule, sources: dict[str, str]) -> dict[str, Any]:
+def parts(model: Model, module: RenderedModule, sources: dict[str, str]) -> dict[str, Any]:
     """Each CRD source file's share of the module, recorded in the lock so that a later run
-    can regenerate the files of changed sources alone (one source: nothing to keep)."""
+    can regenerate the files of changed sources alone (one source: nothing to keep): its
+    packages, API versions, summary counts, and the versions it has with `served: false`
+    (whether they are left out depends on the other files)."""
+    unserved: dict[str, list[list[Any]]] = {}
+    for item in model.unserved:
+        gvk, where = item.gvk, item.source
+        unserved.setdefault(where.file, []).append([gvk.group, gvk.version, gvk.kind, where.pointer, where.document])
     out = {}
     for source in sources:
         share = module.by_source.get(source)
-        if share is None:  # a file holding no CRD (warned about): it shares nothing
-            out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0]}
-            continue
-        out[source] = {
-            "apis": sorted(share.apis),
-            "dirs": sorted(share.dirs),
-            "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept],
-        }
+        out[source] = {"apis": [], "dirs": [], "counts": [0, 0, 0, 0, 0], "unserved": unserved.get(source, [])}
+        if share is not None:  # else a file holding no served CRD: it shares no package
+            out[source] |= {
+                "apis": sorted(share.apis),
+                "dirs": sorted(share.dirs),
+                "counts": [share.schemas, share.written, share.kept, share.cel_rules, share.cel_kept],
+            }
     return dict(sorted(out.items()))
+
+
+def _unserved(sources: dict[str, str], all_parts: dict[str, Any]) -> tuple[UnservedVersion, ...]:
+    """The unserved versions of every source, in reading order, as a full run reads them."""
+    return tuple(
+        UnservedVersion(GroupVersionKind(group, version, kind), Source(path, pointer, document))
+        for path in sources
+        for group, version, kind, pointer, document in all_parts[path]["unserved"]
+    )
 
 
 def _merged(
@@ -168,12 +202,14 @@ def _merged(
     if kept_dirs & new_dirs or kept_apis & new_apis:
         return None
     files = dict(plan_.module.files)
+    kept_files: dict[str, str] = {}
     for relative, expected in old["files"].items():
         if relative.rpartition("/")[0] in kept_dirs:
-            text = _intact_text(output / relative, expected)
+            text = _intact_text(os.path.join(output, relative), expected)
             if text is None or relative in files:  # edited since: a full run writes it anew
                 return None
             files[relative] = text
+            kept_files[relative] = expected
     resources = dict(plan_.lock["resources"])
     for api_kind, place in old.get("resources", {}).items():
         if api_kind.split(" ", 1)[0] in kept_apis:
@@ -200,4 +236,6 @@ def _merged(
         "parts": dict(sorted({**kept_parts, **new_parts}.items())),
     }
     merged = replace(module, files=dict(sorted(files.items())), resources=lock["resources"])
-    return replace(plan_, module=merged, lock=lock, counts=dict(zip(_COUNTS, counts)))
+    model = replace(plan_.model, unserved=_unserved(sources, lock["parts"]))
+    counted = dict(zip(_COUNTS, counts))
+    return replace(plan_, model=model, module=merged, lock=lock, counts=counted, intact=kept_files)

@@ -8,7 +8,7 @@ from typing import Any
 
 from openapi_tool.errors import ErrorCollector, InputError
 from openapi_tool.loader import Document
-from openapi_tool.model import GroupVersionKind, Source, UnservedVersion
+from openapi_tool.model import GroupVersionKind, Source, UnservedVersion, left_out
 from openapi_tool.sources.builder import ModelBuilder
 from openapi_tool.sources.places import Place
 
@@ -149,6 +149,7 @@ class AddedCrds:
 
     count: int
     unserved: list[UnservedVersion]
+    """Every version read with `served: false`, in reading order."""
     picks: list[Pick]
 
 
@@ -168,14 +169,14 @@ def add_crds(
     given, the files of a directory sorted by path). Errors go to `errors`, one per broken
     CRD or CRD version, so that the others are still checked."""
     seen: dict[GroupVersionKind, list[CrdVersion]] = {}
-    unserved: dict[GroupVersionKind, UnservedVersion] = {}
+    unserved: list[UnservedVersion] = []
     for document in documents:
         for data, base in crd_items(document, warn):
             with errors.check():  # a broken CRD: the others are still read
                 for version in _versions(data, document, base, warn):
                     if not version.served and not include_unserved:
                         source = Source(version.place.file, version.entry + "/served", version.place.document)
-                        unserved.setdefault(version.gvk, UnservedVersion(version.gvk, source))
+                        unserved.append(UnservedVersion(version.gvk, source))
                         continue
                     with errors.check():
                         _add_definition(seen.setdefault(version.gvk, []), version, prefer)
@@ -198,13 +199,12 @@ def add_crds(
                     builder.schemas[key] = replace(builder.schemas[key], deprecated=version.deprecated)
         finally:
             builder.preserve_all = False
-    left_out = [u for gvk, u in unserved.items() if gvk not in seen]
-    for item in left_out:
+    for item in left_out(unserved, {(gvk.api_version, gvk.kind) for gvk in seen}):
         warn(
             f"{item.source.label}: {item.gvk.api_version} {item.gvk.kind} is not served (served: false); "
             "left out (--include-unserved keeps it)"
         )
-    return AddedCrds(len(chosen), left_out, picks)
+    return AddedCrds(len(chosen), unserved, picks)
 
 
 def _add_definition(definitions: list[CrdVersion], version: CrdVersion, prefer: str | None) -> None:
