@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring
@@ -105,7 +105,7 @@ call); names and digests go straight to the C string encoder it would use."""
 
 def write_tree(
     target: Path,
-    files: dict[str, str],
+    files: Mapping[str, str],
     record: dict[str, Any] | None = None,
     force: bool = False,
     intact: dict[str, str] | None = None,
@@ -125,7 +125,7 @@ def write_tree(
         raise InputError(str(target), "", "the output path exists and is not a directory")
     exists = target.is_dir()
     intact = intact if intact is not None and exists else {}
-    encoded = {relative: text.encode("utf-8") for relative, text in files.items() if relative not in intact}
+    encoded = {relative: files[relative].encode("utf-8") for relative in files if relative not in intact}
     unchanged = _unchanged(target, encoded) | set(intact) if exists else set()
     old = set(previous_files(target)) if exists else set()
     changed = sorted(set(encoded) - unchanged)

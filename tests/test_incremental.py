@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 import openapi_tool.inputs
+import openapi_tool.parallel
+import openapi_tool.regen.incremental
 from openapi_tool.cli import main
 
 from .conftest import ROOT
@@ -110,6 +112,22 @@ def test_one_changed_file_is_parsed_alone(project, tmp_path: Path) -> None:
     _same_as_cold(sources, out, tmp_path)
 
 
+def test_kept_files_checked_in_a_child_and_the_drift_check(project, tmp_path: Path, monkeypatch) -> None:
+    """The kept files are checked against the lock by a forked child while the changed file is
+    rendered; `--check` compares every file, kept ones read back from the output."""
+    if not openapi_tool.parallel.available():
+        pytest.skip("no fork here: the kept files are checked in this process")
+    monkeypatch.setattr(openapi_tool.regen.incremental, "CHECK_APART", 0)
+    sources, out, parsed = project
+    (sources / "c.yaml").write_text(_crd("cherry.example.org", "Cherry", field="weight"), encoding="utf-8")
+    args = [a for path in sorted(sources.glob("*.yaml")) for a in ("--crd", str(path))]
+    assert main(["gen", "-q", "--check", *args, "-o", str(out)]) == 1
+    assert parsed == [["c.yaml"]]
+    _gen(sources, out)
+    assert parsed == [["c.yaml"], ["c.yaml"]]
+    _same_as_cold(sources, out, tmp_path)
+
+
 def test_a_file_sharing_a_package_is_parsed_with_the_changed_one(project, tmp_path: Path) -> None:
     sources, out, parsed = project
     (sources / "a.yaml").write_text(_crd("alpha.example.com", "Apple", rule="self.size > 1"), encoding="utf-8")
@@ -145,7 +163,14 @@ def test_directories_differing_in_case_or_number_are_rendered_together(project, 
     _same_as_cold(sources, out, tmp_path)
 
 
-def test_an_edited_generated_file_means_a_full_run(project, tmp_path: Path) -> None:
+@pytest.mark.parametrize("checked_apart", [False, True], ids=["checked-here", "checked-in-a-child"])
+def test_an_edited_generated_file_means_a_full_run(
+    project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, checked_apart: bool
+) -> None:
+    if checked_apart:
+        if not openapi_tool.parallel.available():
+            pytest.skip("no fork here: the kept files are checked in this process")
+        monkeypatch.setattr(openapi_tool.regen.incremental, "CHECK_APART", 0)
     sources, out, parsed = project
     edited = next((out / "dates_example_net").rglob("*.k"))
     edited.write_text("# edited\n", encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,7 +31,7 @@ class RenderedModule:
     """The module's files by relative path, where each resource kind's schema is, and how
     many constraints became checks and which were kept as comments."""
 
-    files: dict[str, str]
+    files: Mapping[str, str]
     resources: dict[str, str]
     """`"apps/v1 Deployment"` -> `"api.apps.v1.Deployment"` (package path and schema name)."""
     checks: int = 0

@@ -14,7 +14,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,7 +75,7 @@ class FileImpact:
 def assess(
     paths: list[str],
     output: Path,
-    new_files: dict[str, str],
+    new_files: Mapping[str, str],
     new_resources: dict[str, str],
     changes: list[Change],
     warn: Callable[[str], None],
@@ -107,7 +107,7 @@ def assess(
     return [item.to_data() for group in results for item in group]
 
 
-def _write(files: dict[str, str], root: Path) -> Path:
+def _write(files: Mapping[str, str], root: Path) -> Path:
     """Write a module's files below `root`; its resolved path."""
     for relative, text in files.items():
         target = root / relative
@@ -120,7 +120,7 @@ _DEPRECATED = re.compile(r"^(\s*@deprecated\(.*)strict=False\)\s*$", re.M)
 _DEPRECATED_USE = re.compile(r"(?P<attribute>\S+) was deprecated ?,? ?(?P<reason>.*)")
 
 
-def _strict_side(files: dict[str, str], root: Path, current: Side, upgraded: Side) -> Side | None:
+def _strict_side(files: Mapping[str, str], root: Path, current: Side, upgraded: Side) -> Side | None:
     """A copy of the new module whose deprecations are errors, or None when it has none."""
     if not any("@deprecated(" in text for text in files.values()):
         return None

@@ -17,7 +17,7 @@ since, no `parts` in the lock) means a full run instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from openapi_tool.output import digest, read_lock
 if TYPE_CHECKING:
     from openapi_tool.generate import Plan
     from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.parallel import Forked
 
 _COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
 
@@ -69,6 +70,26 @@ def partial_plan(
     if not changed and not gone:
         return None  # nothing changed but the lock does not match: a full run repairs it
     hot = set().union(*(_families(old_parts[p]) for p in (changed | gone) if p in old_parts))
+    checking = _check_meanwhile(output, {r: d for r, d in old["files"].items() if _family(_directory(r)) not in hot})
+    try:
+        return _planned(sources, old, old_parts, changed, hot, render, output, checking)
+    finally:
+        if checking is not None:
+            checking.cancel()
+
+
+def _planned(
+    sources: dict[str, str],
+    old: dict[str, Any],
+    old_parts: dict[str, Any],
+    changed: set[str],
+    hot: set[str],
+    render: Callable[[list[str]], Plan],
+    output: Path,
+    checking: Forked[list[str]] | None,
+) -> Plan | None:
+    """`partial_plan` once the hot package families are known: render the files sharing
+    them until no more join, then add the kept files' share back."""
     todo = set(changed)
     while True:
         todo |= _sharing(old_parts, set(sources) - todo, hot)
@@ -86,7 +107,32 @@ def partial_plan(
     kept = [p for p in sources if p not in todo]
     if not kept:
         return None
-    return _merged(plan_, new_parts, {p: old_parts[p] for p in kept}, old, output, sources)
+    edited = checking.result() if checking is not None else None
+    return _merged(plan_, new_parts, {p: old_parts[p] for p in kept}, old, output, sources, edited)
+
+
+CHECK_APART = 500
+"""From this many generated files that may be kept, a forked child checks them against the
+lock while this process renders the changed files."""
+
+
+def _check_meanwhile(output: Path, files: dict[str, str]) -> Forked[list[str]] | None:
+    """A child finding which of `files` (path -> digest) were edited or removed since the
+    lock; None when one process does that later."""
+    from openapi_tool.parallel import Forked, available
+
+    if len(files) < CHECK_APART or not available():
+        return None
+    return Forked(lambda: _edited(output, files))
+
+
+def _edited(output: Path, files: dict[str, str]) -> list[str]:
+    """Those of `files` (path -> digest in the lock) that no longer hold what was generated."""
+    return [relative for relative, expected in files.items() if not _intact(os.path.join(output, relative), expected)]
+
+
+def _directory(relative: str) -> str:
+    return relative.rpartition("/")[0]
 
 
 def _well_formed(part: Any) -> bool:
@@ -126,8 +172,8 @@ def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> 
     return found
 
 
-def _intact_text(path: str, expected: Any) -> str | None:
-    """The text of a generated file, or None when it was edited or removed since the lock.
+def _intact(path: str, expected: Any) -> bool:
+    """The generated file holds what the lock says (neither edited nor removed since).
     Thousands of small files: one read of the size `fstat` gives (a file that changes
     meanwhile fails the digest, which only means a full run)."""
     try:
@@ -137,8 +183,8 @@ def _intact_text(path: str, expected: Any) -> str | None:
         finally:
             os.close(descriptor)
     except OSError:
-        return None
-    return data.decode("utf-8") if digest(data) == expected else None
+        return False
+    return digest(data) == expected
 
 
 def _render(render: Callable[[list[str]], Plan], paths: list[str]) -> Plan | None:
@@ -193,23 +239,21 @@ def _merged(
     old: dict[str, Any],
     output: Path,
     sources: dict[str, str],
+    edited: list[str] | None,
 ) -> Plan | None:
-    """The partial plan with the kept files' share of the previous output added back."""
+    """The partial plan with the kept files' share of the previous output added back;
+    `edited` lists generated files changed since the lock (None: not checked yet)."""
     kept_dirs = {d for part in kept_parts.values() for d in part["dirs"]}
     kept_apis = {a for part in kept_parts.values() for a in part["apis"]}
     new_dirs = {d for part in new_parts.values() for d in part["dirs"]}
     new_apis = {a for part in new_parts.values() for a in part["apis"]}
     if kept_dirs & new_dirs or kept_apis & new_apis:
         return None
-    files = dict(plan_.module.files)
-    kept_files: dict[str, str] = {}
-    for relative, expected in old["files"].items():
-        if relative.rpartition("/")[0] in kept_dirs:
-            text = _intact_text(os.path.join(output, relative), expected)
-            if text is None or relative in files:  # edited since: a full run writes it anew
-                return None
-            files[relative] = text
-            kept_files[relative] = expected
+    kept_files = {r: d for r, d in old["files"].items() if _directory(r) in kept_dirs}
+    if kept_files.keys() & plan_.module.files.keys():
+        return None
+    if set(_edited(output, kept_files) if edited is None else edited) & kept_files.keys():
+        return None  # edited since: a full run writes it anew (or refuses to)
     resources = dict(plan_.lock["resources"])
     for api_kind, place in old.get("resources", {}).items():
         if api_kind.split(" ", 1)[0] in kept_apis:
@@ -235,7 +279,29 @@ def _merged(
         "surface": surface,
         "parts": dict(sorted({**kept_parts, **new_parts}.items())),
     }
-    merged = replace(module, files=dict(sorted(files.items())), resources=lock["resources"])
+    merged = replace(module, files=KeptFiles(module.files, kept_files, output), resources=lock["resources"])
     model = replace(plan_.model, unserved=_unserved(sources, lock["parts"]))
     counted = dict(zip(_COUNTS, counts))
     return replace(plan_, model=model, module=merged, lock=lock, counts=counted, intact=kept_files)
+
+
+class KeptFiles(Mapping[str, str]):
+    """A module's files in path order: those rendered, and kept ones (path -> digest in the
+    lock, checked) read from the output directory only when asked for."""
+
+    def __init__(self, rendered: Mapping[str, str], kept: dict[str, str], output: Path) -> None:
+        self._rendered, self._kept, self._output = rendered, kept, output
+        self._order = sorted(rendered.keys() | kept.keys())
+
+    def __getitem__(self, relative: str) -> str:
+        if relative in self._rendered:
+            return self._rendered[relative]
+        if relative in self._kept:
+            return (self._output / relative).read_text(encoding="utf-8")
+        raise KeyError(relative)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
