@@ -252,7 +252,7 @@ def run_job(
             return JobOutcome(job.output, report, drift=Drift())
         return JobOutcome(job.output, report, written=WriteResult(unchanged=sorted(lock["files"])))
 
-    plan_ = _incremental(job, fingerprint, options, warn, progress)
+    plan_ = _incremental(job, fingerprint, options, warn, progress) or _in_halves(job, options, warn)
     if plan_ is None:
         from openapi_tool.inputs import read_sources
 
@@ -272,6 +272,24 @@ def run_job(
     if check:
         return JobOutcome(job.output, report, drift=drift(plan_, job.output))
     return JobOutcome(job.output, report, written=apply(plan_, job.output, force))
+
+
+def _in_halves(job: Job, options: Options, warn: Callable[[str], None]) -> Plan | None:
+    """The plan of a run over many CRD files, made on two cores (see `halves`); None for one process."""
+    if job.spec or job.cluster is not None or not job.crd:
+        return None
+    files = expand_paths(list(job.crd), exclude=job.exclude)
+    if len(set(files)) != len(files):  # a file given twice is an error one process reports
+        return None
+    from openapi_tool.halves import plan_in_halves
+    from openapi_tool.inputs import read_sources
+
+    def make(paths: list[str], warn_here: Callable[[str], None]) -> Plan:
+        return plan(
+            read_sources(paths, []), options, warn_here, include_unserved=job.include_unserved, prefer=job.prefer
+        )
+
+    return plan_in_halves(files, make, warn)
 
 
 def _incremental(

@@ -21,8 +21,13 @@ U = TypeVar("U")
 
 
 def available() -> bool:
-    """Forking is safe and useful: Linux, two or more CPUs, and no other thread running."""
-    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    """Forking is safe and useful: Linux, two or more CPUs, no other thread running, and no
+    share already running apart (in a child, or beside this process): two cores are busy."""
+    return sys.platform == "linux" and (os.cpu_count() or 1) > 1 and threading.active_count() == 1 and not _sharing[0]
+
+
+_sharing = [False]
+"""Whether this process is a forked share or waits for one."""
 
 
 def in_two(first: Callable[[], T], later: Callable[[], U], later_here: Callable[[], U] | None = None) -> tuple[T, U]:
@@ -46,6 +51,7 @@ class Forked(Generic[T]):
         import pickle  # here: most runs never fork
 
         read_end, write_end = os.pipe()
+        _sharing[0] = True
         self._pid = os.fork()
         if self._pid == 0:  # the child: never returns into the caller's code
             status = 1
@@ -67,7 +73,7 @@ class Forked(Generic[T]):
         with self._pipe:
             data = self._pipe.read()
         _, status = os.waitpid(self._pid, 0)
-        self._running = False
+        self._running = _sharing[0] = False
         if os.waitstatus_to_exitcode(status) != 0 or not data:
             return None
         import pickle
@@ -90,4 +96,4 @@ class Forked(Generic[T]):
         except ProcessLookupError:
             pass
         os.waitpid(self._pid, 0)
-        self._running = False
+        self._running = _sharing[0] = False

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from openapi_tool.kcl.render import RenderedModule
     from openapi_tool.parallel import Forked
 
-_COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
+COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
 
 
 def _family(directory: str) -> str:
@@ -39,7 +39,7 @@ def _family(directory: str) -> str:
     return directory.casefold().rstrip("0123456789")
 
 
-def _families(part: dict[str, Any]) -> set[str]:
+def families(part: dict[str, Any]) -> set[str]:
     return {_family(d) for d in part.get("dirs", [])}
 
 
@@ -69,7 +69,7 @@ def partial_plan(
     gone = set(old_sources) - set(sources)
     if not changed and not gone:
         return None  # nothing changed but the lock does not match: a full run repairs it
-    hot = set().union(*(_families(old_parts[p]) for p in (changed | gone) if p in old_parts))
+    hot = set().union(*(families(old_parts[p]) for p in (changed | gone) if p in old_parts))
     checking = _check_meanwhile(output, {r: d for r, d in old["files"].items() if _family(_directory(r)) not in hot})
     try:
         return _planned(sources, old, old_parts, changed, hot, render, output, checking)
@@ -99,7 +99,7 @@ def _planned(
         if plan_ is None:
             return None
         new_parts = plan_.lock.get("parts") or _single_part(plan_, todo)
-        hot |= set().union(*(_families(part) for part in new_parts.values()))
+        hot |= set().union(*(families(part) for part in new_parts.values()))
         more = _sharing(old_parts, set(sources) - todo, hot)
         if not more:
             break
@@ -135,13 +135,20 @@ def _directory(relative: str) -> str:
     return relative.rpartition("/")[0]
 
 
+def own_counts(plan_: Plan) -> list[int]:
+    """The summary counts (`COUNTS`) of what a plan itself rendered."""
+    module = plan_.module
+    skipped = module.skipped
+    return [len(plan_.model.schemas), module.checks, len(skipped), module.cel_rules, sum(1 for s in skipped if s.cel)]
+
+
 def _well_formed(part: Any) -> bool:
     """A share as plan() records it (a lock edited by hand, or from before unserved versions
     were recorded per file, means a full run)."""
     return (
         isinstance(part, dict)
         and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts", "unserved"))
-        and len(part["counts"]) == len(_COUNTS)
+        and len(part["counts"]) == len(COUNTS)
         and all(isinstance(n, int) for n in part["counts"])
         and all(_unserved_entry(entry) for entry in part["unserved"])
     )
@@ -164,10 +171,10 @@ def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> 
     while grew:
         grew = False
         for path in candidates - found:
-            families = _families(old_parts[path])
-            if families & hot:
+            theirs = families(old_parts[path])
+            if theirs & hot:
                 found.add(path)
-                hot |= families
+                hot |= theirs
                 grew = True
     return found
 
@@ -263,13 +270,7 @@ def _merged(
         if key.split(":", 1)[0] in kept_apis:
             surface[key] = entry
     module = plan_.module
-    counts = [
-        len(plan_.model.schemas),
-        module.checks,
-        len(module.skipped),
-        module.cel_rules,
-        sum(1 for s in module.skipped if s.cel),
-    ]
+    counts = own_counts(plan_)
     for part in kept_parts.values():
         counts = [a + b for a, b in zip(counts, part["counts"])]
     lock = {
@@ -281,7 +282,7 @@ def _merged(
     }
     merged = replace(module, files=KeptFiles(module.files, kept_files, output), resources=lock["resources"])
     model = replace(plan_.model, unserved=_unserved(sources, lock["parts"]))
-    counted = dict(zip(_COUNTS, counts))
+    counted = dict(zip(COUNTS, counts))
     return replace(plan_, model=model, module=merged, lock=lock, counts=counted, intact=kept_files)
 
 
