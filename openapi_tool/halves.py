@@ -3,15 +3,16 @@ and rendered by its own process, and the two plans joined into the one a single 
 
 Packages interact only inside one package family (see `regen.incremental`), so two halves
 whose package families and API versions are disjoint render exactly what one process renders
-from all files. The files are cut where a directory ends (one project's CRDs usually share
-their groups); when the halves turn out to share a family, or either half fails, the caller
-runs in one process instead, which also gives errors exactly as one process reports them.
+from all files. The files are cut where no API group seems to continue across the cut; when
+the halves turn out to share a family, or either half fails, the caller runs in one process
+instead, which also gives errors exactly as one process reports them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
@@ -59,24 +60,45 @@ once): a file weighs its size to this power, which balanced the halves of the co
 
 
 def _cut(files: list[str]) -> int | None:
-    """Where the second half starts: the directory boundary nearest half of the weight."""
-    import os
-
+    """Where the second half starts: of the places where no API group seems to continue
+    (see `_groups`), the one nearest half of the weight."""
     if len(files) < 2 or any(f == "-" or f.startswith(("http://", "https://")) for f in files):
         return None
     try:
-        sizes = [os.path.getsize(f) for f in files]
+        texts = [Path(f).read_bytes() for f in files]
     except OSError:
         return None  # one process reports it
-    if sum(sizes) < SPLIT_BYTES:
+    if sum(map(len, texts)) < SPLIT_BYTES:
         return None
-    boundaries = [i for i in range(1, len(files)) if os.path.dirname(files[i]) != os.path.dirname(files[i - 1])]
-    if not boundaries:
+    groups = [_groups(text) for text in texts]
+    before: list[set[bytes]] = [set()]
+    for found in groups:
+        before.append(before[-1] | found)
+    after: set[bytes] = set()
+    places = []
+    for index in range(len(files) - 1, 0, -1):
+        after |= groups[index]
+        if not before[index] & after:
+            places.append(index)
+    if not places:
         return None
     starts = [0.0]
-    for size in sizes:
-        starts.append(starts[-1] + size**SIZE_POWER)
-    return min(boundaries, key=lambda i: abs(starts[i] - starts[-1] / 2))
+    for text in texts:
+        starts.append(starts[-1] + len(text) ** SIZE_POWER)
+    return min(places, key=lambda i: abs(starts[i] - starts[-1] / 2))
+
+
+def _groups(text: bytes) -> set[bytes]:
+    """The API groups a CRD file seems to define: the values of `  group:` lines, as YAML
+    CRDs spell `spec.group`. A guess to cut by, not a parse: halves that do share a package
+    are found when joined."""
+    found = set()
+    start = text.find(b"\n  group:")
+    while start >= 0:
+        end = text.find(b"\n", start + 9)
+        found.add(text[start + 9 : end if end >= 0 else len(text)].strip().strip(b"'\""))
+        start = text.find(b"\n  group:", start + 9)
+    return found
 
 
 def _half(files: list[str], make: Planner, keep_schemas: bool = True) -> tuple[Plan, list[str]] | None:

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 import openapi_tool.generate
 from openapi_tool import halves, parallel
@@ -88,7 +89,11 @@ def test_two_halves_write_what_one_process_writes(monkeypatch, tmp_path: Path, c
 
 
 def test_halves_sharing_a_package_are_made_in_one_process(monkeypatch, tmp_path: Path, capsys) -> None:
-    args = _sources(tmp_path, {**SECOND, "e.yaml": _crd("alpha.example.com", "Elder")})
+    """The cut guesses groups from `  group:` lines; a JSON CRD has none, so the halves are
+    made, found to share alpha.example.com/v1 when joined (where its kind AppleSpec takes the
+    name of Apple's spec schema), and made again in one process."""
+    apple_spec = json.dumps(yaml.safe_load(_crd("alpha.example.com", "AppleSpec")))
+    args = _sources(tmp_path, {**SECOND, "e.yaml": apple_spec})
     single, split, planned = _split_and_single(monkeypatch, tmp_path, args, capsys)
     assert planned[0] is False
     assert split[:3] == single[:3]
