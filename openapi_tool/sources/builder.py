@@ -72,7 +72,8 @@ class ModelBuilder:
         """CRD schemas are structural: an object node that declares no fields keeps none (the API
         server prunes unknown keys and strict field validation rejects them). In built-in specs a
         bare `type: object` means any JSON object."""
-        self._shapes: dict[tuple[tuple[str, ...], str, str], str] = {}
+        self._shapes: dict[str, dict[tuple[tuple[str, ...], str], str]] = {}
+        """Per resource (see `_root`): the key of the inline schema built first with a package and shape."""
         self._root = ""
         """Key of the resource being built: inline schemas are shared within one resource only,
         so every kind keeps the nested schema names its users expect."""
@@ -119,6 +120,8 @@ class ModelBuilder:
                 self.schemas[key] = self._build_schema(node, replace(place, name=name), key, gvk, resource)
             finally:
                 self._root = outer
+                if resource:
+                    self._forget(key)
             return Ref(key)
         memo = self._memo_key(node, place) if gvk is None and not resource else None
         built = self._built.get(memo) if memo is not None else None
@@ -136,12 +139,21 @@ class ModelBuilder:
         name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
         key = f"{'/'.join(place.package)}:{name}"
         schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
-        twin = self._shapes.setdefault((place.package, self._root, _shape(schema)), key)
+        twin = self._shapes.setdefault(self._root, {}).setdefault((place.package, _shape(schema)), key)
         if twin != key:  # an identical inline schema in this resource: share it, as real CRDs repeat them
             del self._names[place.package][name.casefold()]
             return Ref(twin)
         self.schemas[key] = schema
         return Ref(key)
+
+    def _forget(self, root: str) -> None:
+        """Drop what only the finished resource `root` can reuse (it is built once): its inline
+        shapes; and the memo of built nodes with the content keys that memo is keyed by (a node
+        met again is keyed and built anew, to the same result). The all-CRDs run keeps one
+        resource's worth instead of every resource's."""
+        self._shapes.pop(root, None)
+        self._content = ContentKeys()
+        self._built = {}
 
     def _memo_key(self, node: dict, place: Place) -> tuple | None:
         """What decides the result of building an inline node, besides names and places that
