@@ -72,8 +72,8 @@ class ModelBuilder:
         """CRD schemas are structural: an object node that declares no fields keeps none (the API
         server prunes unknown keys and strict field validation rejects them). In built-in specs a
         bare `type: object` means any JSON object."""
-        self._shapes: dict[str, dict[tuple[tuple[str, ...], str], str]] = {}
-        """Per resource (see `_root`): the key of the inline schema built first with a package and shape."""
+        self._shapes: dict[str, dict[tuple, _Shapes]] = {}
+        """Per resource (see `_root`), package and outline: the inline schemas built."""
         self._root = ""
         """Key of the resource being built: inline schemas are shared within one resource only,
         so every kind keeps the nested schema names its users expect."""
@@ -139,12 +139,24 @@ class ModelBuilder:
         name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
         key = f"{'/'.join(place.package)}:{name}"
         schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
-        twin = self._shapes.setdefault(self._root, {}).setdefault((place.package, _shape(schema)), key)
+        twin = self._twin(place.package, schema, key)
         if twin != key:  # an identical inline schema in this resource: share it, as real CRDs repeat them
             del self._names[place.package][name.casefold()]
             return Ref(twin)
         self.schemas[key] = schema
         return Ref(key)
+
+    def _twin(self, package: tuple[str, ...], schema: Schema, key: str) -> str:
+        """The key of the first inline schema of this resource and package with the shape of
+        `schema` (`key` itself when it is the first). Shapes are compared only among schemas of
+        one outline, and spelled out only when a second schema of that outline comes."""
+        outline = (package, schema.doc, tuple([(p.name, p.doc) for p in schema.properties]))
+        shapes = self._shapes.setdefault(self._root, {})
+        found = shapes.get(outline)
+        if found is None:
+            shapes[outline] = _Shapes(schema, key)
+            return key
+        return found.twin(schema, key)
 
     def _forget(self, root: str) -> None:
         """Drop what only the finished resource `root` can reuse (it is built once): its inline
@@ -403,6 +415,21 @@ class ModelBuilder:
             self._resolving.discard(key)
         self._ref_types[key] = result
         return result
+
+
+class _Shapes:
+    """The inline schemas of one outline by shape (see `_shape`): the key of the first of each."""
+
+    def __init__(self, schema: Schema, key: str) -> None:
+        self._first: tuple[Schema, str] | None = (schema, key)
+        self._keys: dict[str, str] = {}
+
+    def twin(self, schema: Schema, key: str) -> str:
+        if self._first is not None:
+            first, first_key = self._first
+            self._keys[_shape(first)] = first_key
+            self._first = None
+        return self._keys.setdefault(_shape(schema), key)
 
 
 def _shape(schema: Schema) -> str:
