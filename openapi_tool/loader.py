@@ -169,9 +169,9 @@ def _plain_document(loader: StrictLoader, root: Any) -> Any:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing makes millions of objects and no garbage cycles; the cyclic collector would
-    walk them again and again (about half of the YAML time)."""
+def collector_paused() -> Iterator[None]:
+    """Parsing (and building the model) makes millions of objects and no garbage cycles; the
+    cyclic collector would walk them again and again (about half of the YAML time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -212,7 +212,7 @@ def decode(file: str, raw: bytes) -> str:
 def parse_text(file: str, raw: bytes) -> list[Document]:
     """Parse one file's bytes as JSON (when it looks like JSON) or a YAML stream."""
     text = decode(file, raw)
-    with _collector_paused():
+    with collector_paused():
         return _parse_decoded(file, text)
 
 

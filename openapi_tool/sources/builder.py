@@ -84,6 +84,8 @@ class ModelBuilder:
         self._content = ContentKeys()
         self._built: dict[tuple, BuiltNode] = {}
         self.zero_defaults_unset = False
+        self._docs: dict[str, str] = {}
+        """One object per distinct description: CRD files repeat the same ones."""
 
     # --- naming ----------------------------------------------------------------------
 
@@ -215,7 +217,7 @@ class ModelBuilder:
             key=key,
             package=place.package,
             name=place.name,
-            doc=doc_of(node),
+            doc=self._doc(node),
             properties=tuple(properties),
             additional=additional,
             preserve_unknown=preserve,
@@ -285,10 +287,14 @@ class ModelBuilder:
             nullable=nullable,
             default=node.get("default") if has_default else None,
             has_default=has_default,
-            doc=doc_of(node),
+            doc=self._doc(node),
             constraints=EMPTY_CONSTRAINTS if lifted(node, type_) else self._constraints(node, place),
             source=place.source(),
         )
+
+    def _doc(self, node: dict) -> str:
+        doc = doc_of(node)
+        return self._docs.setdefault(doc, doc)
 
     def _constraints(self, node: dict, place: Place) -> Constraints:
         found = constraints_of(node, place)
