@@ -57,11 +57,14 @@ class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     Two shortcuts, each giving what PyYAML's general code gives: a plain scalar's tag is
     looked up once per distinct text, and a document made only of the core types is built
-    in one walk (see `_plain_document`); any other document takes PyYAML's way."""
+    in one walk (see `_plain_document`, which also keeps one string object per distinct
+    text); any other document takes PyYAML's way."""
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._plain_tags: dict[str, str] = {}
+        self.strings: dict[str, str] = {}
+        """One object per distinct text: CRD files repeat keys and whole descriptions thousands of times."""
 
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode and not self.yaml_path_resolvers:
@@ -126,6 +129,7 @@ def _plain_document(loader: StrictLoader, root: Any) -> Any:
     (an alias is the same object), built without its per-node bookkeeping. Anything else
     (merge keys, other tags, a duplicate key, a recursive alias) raises _NotPlain."""
     constructors = loader.yaml_constructors
+    strings = loader.strings
     built: dict[int, Any] = {}  # collection nodes by id: aliases share one object
     open_nodes: set[int] = set()
 
@@ -133,7 +137,8 @@ def _plain_document(loader: StrictLoader, root: Any) -> Any:
         cls = node.__class__
         if cls is ScalarNode:
             if node.tag == _STR_TAG:
-                return node.value
+                text = node.value
+                return strings.setdefault(text, text)
             if node.tag not in _SCALAR_TAGS:
                 raise _NotPlain
             return constructors[node.tag](loader, node)
@@ -164,9 +169,9 @@ def _plain_document(loader: StrictLoader, root: Any) -> Any:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Parsing makes millions of objects and no garbage cycles; the cyclic collector would
-    walk them again and again (about half of the YAML time)."""
+def collector_paused() -> Iterator[None]:
+    """Parsing (and building the model) makes millions of objects and no garbage cycles; the
+    cyclic collector would walk them again and again (about half of the YAML time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -207,7 +212,7 @@ def decode(file: str, raw: bytes) -> str:
 def parse_text(file: str, raw: bytes) -> list[Document]:
     """Parse one file's bytes as JSON (when it looks like JSON) or a YAML stream."""
     text = decode(file, raw)
-    with _collector_paused():
+    with collector_paused():
         return _parse_decoded(file, text)
 
 

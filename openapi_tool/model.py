@@ -13,7 +13,7 @@ from dataclasses import KW_ONLY, dataclass
 from typing import Any, Union
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where an element was defined: a file and a JSON pointer inside it."""
 
@@ -33,7 +33,7 @@ class Source:
 # --- constraints -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Validation:
     """A CEL rule from `x-kubernetes-validations`."""
 
@@ -44,7 +44,7 @@ class Validation:
     field_path: str = ""
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Condition:
     """One branch of a value-validation combinator (structural schemas allow `oneOf`,
     `anyOf`, `allOf` and `not` to hold validations only): what must hold of one value.
@@ -60,7 +60,7 @@ class Condition:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Combinator:
     """`oneOf` / `anyOf` / `allOf` / `not` over value validations."""
 
@@ -68,7 +68,7 @@ class Combinator:
     branches: tuple[Condition, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Constraints:
     """Validation keywords of one schema node; unset ones are None or empty."""
 
@@ -103,7 +103,7 @@ EMPTY_CONSTRAINTS = Constraints()
 # --- types -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Primitive:
     """A scalar: `str`, `int`, `float` (any number) or `bool`."""
 
@@ -111,12 +111,12 @@ class Primitive:
     format: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnyType:
     """Any JSON value."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListType:
     """A list; `item_constraints` holds the validation keywords of its items."""
 
@@ -126,7 +126,7 @@ class ListType:
     nullable_items: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MapType:
     """An object with string keys whose values all have one type."""
 
@@ -134,21 +134,21 @@ class MapType:
     value_constraints: Constraints = EMPTY_CONSTRAINTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A named schema, by its key in `Model.schemas`."""
 
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnionType:
     """A value of any one of several types (int-or-string, quantities, anyOf)."""
 
     members: tuple[Type, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiteralType:
     """An enumeration: the value is one of these literals (all of one JSON type)."""
 
@@ -161,7 +161,7 @@ Type = Union[Primitive, AnyType, ListType, MapType, Ref, UnionType, LiteralType]
 # --- schemas and packages ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Property:
     """One attribute of a schema."""
 
@@ -177,7 +177,7 @@ class Property:
     source: Source = Source("")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GroupVersionKind:
     group: str
     version: str
@@ -188,7 +188,7 @@ class GroupVersionKind:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schema:
     """A named object schema.
 
@@ -212,7 +212,7 @@ class Schema:
     """Why the resource version is deprecated (a CRD version's `deprecationWarning`), if it is."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnservedVersion:
     """A CRD version the API server does not serve (`served: false`)."""
 
@@ -220,7 +220,7 @@ class UnservedVersion:
     source: Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Model:
     """Everything generated from one run's inputs: schemas by key, in a stable order."""
 

@@ -96,3 +96,27 @@ def test_replays_are_taken(monkeypatch: Any) -> None:
         patch.setattr(builder_module.ModelBuilder, "_replay", lambda self, built, node: True)
         broken = _build(node)
     assert broken[1:] != _build(node)[1:]
+
+
+def _with_ports(port_type: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "object", "description": "Ports.", "properties": {"port": {"type": port_type}}, **extra}
+
+
+def test_a_twin_is_found_among_schemas_of_one_outline() -> None:
+    """Three inline objects of one outline (docs and property names): the third, apart in
+    content but not in shape (`example` is not read), shares the second's schema, not the first's."""
+    node = _resource(_with_ports("string"), _with_ports("integer"), _with_ports("integer", example={"port": 1}))
+    builder = ModelBuilder()
+    builder.add_object(node, Place("crd.yaml", "", ("x_io", "v1"), "Thing"), key="x.io/v1:Thing", resource=True)
+    types = {p.name: p.type for p in builder.schemas["x.io/v1:Thing"].properties}
+    assert types["m0"] != types["m1"] == types["m2"]
+
+
+def test_inline_schemas_are_shared_within_one_resource_only() -> None:
+    builder = ModelBuilder()
+    for kind in ("One", "Two"):
+        place = Place("crd.yaml", "", ("x_io", "v1"), kind)
+        builder.add_object(_resource(_with_ports("integer")), place, key=f"x.io/v1:{kind}", resource=True)
+    refs = {p.type for kind in ("One", "Two") for p in builder.schemas[f"x.io/v1:{kind}"].properties if p.name == "m0"}
+    assert len(refs) == 2
+    assert not builder._shapes  # a finished resource's shapes are let go

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from openapi_tool.errors import ErrorCollector, InputError
-from openapi_tool.loader import Document, read_documents
+from openapi_tool.loader import Document, collector_paused, read_documents
 from openapi_tool.model import Model, Ref, UnservedVersion
 from openapi_tool.resources import bundled_meta_spec
 from openapi_tool.sources.builder import ModelBuilder
@@ -63,6 +63,7 @@ def _spec_version(documents: list[Document], warn: Callable[[str], None]) -> str
     return next(iter(found), None)
 
 
+@collector_paused()  # the model's objects are no garbage
 def build_model(
     crd_documents: Iterable[Document] | None,
     spec_documents: Iterable[Document] | None,

@@ -72,7 +72,8 @@ class ModelBuilder:
         """CRD schemas are structural: an object node that declares no fields keeps none (the API
         server prunes unknown keys and strict field validation rejects them). In built-in specs a
         bare `type: object` means any JSON object."""
-        self._shapes: dict[tuple[tuple[str, ...], str, str], str] = {}
+        self._shapes: dict[str, dict[tuple, _Shapes]] = {}
+        """Per resource (see `_root`), package and outline: the inline schemas built."""
         self._root = ""
         """Key of the resource being built: inline schemas are shared within one resource only,
         so every kind keeps the nested schema names its users expect."""
@@ -83,6 +84,8 @@ class ModelBuilder:
         self._content = ContentKeys()
         self._built: dict[tuple, BuiltNode] = {}
         self.zero_defaults_unset = False
+        self._docs: dict[str, str] = {}
+        """One object per distinct description: CRD files repeat the same ones."""
 
     # --- naming ----------------------------------------------------------------------
 
@@ -119,6 +122,8 @@ class ModelBuilder:
                 self.schemas[key] = self._build_schema(node, replace(place, name=name), key, gvk, resource)
             finally:
                 self._root = outer
+                if resource:
+                    self._forget(key)
             return Ref(key)
         memo = self._memo_key(node, place) if gvk is None and not resource else None
         built = self._built.get(memo) if memo is not None else None
@@ -136,12 +141,33 @@ class ModelBuilder:
         name = self.reserve(place.package, place.name, f"{'/'.join(place.package)}:{place.name}#{len(self.schemas)}")
         key = f"{'/'.join(place.package)}:{name}"
         schema = self._build_schema(node, replace(place, name=name), key, gvk, resource)
-        twin = self._shapes.setdefault((place.package, self._root, _shape(schema)), key)
+        twin = self._twin(place.package, schema, key)
         if twin != key:  # an identical inline schema in this resource: share it, as real CRDs repeat them
             del self._names[place.package][name.casefold()]
             return Ref(twin)
         self.schemas[key] = schema
         return Ref(key)
+
+    def _twin(self, package: tuple[str, ...], schema: Schema, key: str) -> str:
+        """The key of the first inline schema of this resource and package with the shape of
+        `schema` (`key` itself when it is the first). Shapes are compared only among schemas of
+        one outline, and spelled out only when a second schema of that outline comes."""
+        outline = (package, schema.doc, tuple([(p.name, p.doc) for p in schema.properties]))
+        shapes = self._shapes.setdefault(self._root, {})
+        found = shapes.get(outline)
+        if found is None:
+            shapes[outline] = _Shapes(schema, key)
+            return key
+        return found.twin(schema, key)
+
+    def _forget(self, root: str) -> None:
+        """Drop what only the finished resource `root` can reuse (it is built once): its inline
+        shapes; and the memo of built nodes with the content keys that memo is keyed by (a node
+        met again is keyed and built anew, to the same result). The all-CRDs run keeps one
+        resource's worth instead of every resource's."""
+        self._shapes.pop(root, None)
+        self._content = ContentKeys()
+        self._built = {}
 
     def _memo_key(self, node: dict, place: Place) -> tuple | None:
         """What decides the result of building an inline node, besides names and places that
@@ -191,7 +217,7 @@ class ModelBuilder:
             key=key,
             package=place.package,
             name=place.name,
-            doc=doc_of(node),
+            doc=self._doc(node),
             properties=tuple(properties),
             additional=additional,
             preserve_unknown=preserve,
@@ -261,10 +287,14 @@ class ModelBuilder:
             nullable=nullable,
             default=node.get("default") if has_default else None,
             has_default=has_default,
-            doc=doc_of(node),
+            doc=self._doc(node),
             constraints=EMPTY_CONSTRAINTS if lifted(node, type_) else self._constraints(node, place),
             source=place.source(),
         )
+
+    def _doc(self, node: dict) -> str:
+        doc = doc_of(node)
+        return self._docs.setdefault(doc, doc)
 
     def _constraints(self, node: dict, place: Place) -> Constraints:
         found = constraints_of(node, place)
@@ -391,6 +421,21 @@ class ModelBuilder:
             self._resolving.discard(key)
         self._ref_types[key] = result
         return result
+
+
+class _Shapes:
+    """The inline schemas of one outline by shape (see `_shape`): the key of the first of each."""
+
+    def __init__(self, schema: Schema, key: str) -> None:
+        self._first: tuple[Schema, str] | None = (schema, key)
+        self._keys: dict[str, str] = {}
+
+    def twin(self, schema: Schema, key: str) -> str:
+        if self._first is not None:
+            first, first_key = self._first
+            self._keys[_shape(first)] = first_key
+            self._first = None
+        return self._keys.setdefault(_shape(schema), key)
 
 
 def _shape(schema: Schema) -> str:

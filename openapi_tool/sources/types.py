@@ -4,6 +4,7 @@ stand for, and the Kubernetes types whose spec shape understates what the API se
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
 from openapi_tool.model import (
@@ -33,7 +34,13 @@ def scalar_type(type_name: str, node: dict) -> Type:
         if values and literal_kind(values) == SCALARS[type_name]:
             return LiteralType(tuple(dict.fromkeys(values)))
     fmt = node.get("format")
-    return Primitive(SCALARS[type_name], fmt if isinstance(fmt, str) else "")
+    return _primitive(SCALARS[type_name], fmt if isinstance(fmt, str) else "")
+
+
+@cache
+def _primitive(name: str, fmt: str) -> Primitive:
+    """One object per primitive type: tens of thousands of properties share a few."""
+    return Primitive(name, fmt)
 
 
 def literal_kind(values: Iterable[Any]) -> str:
