@@ -365,12 +365,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cluster(args: argparse.Namespace):
-    from openapi_tool.sources.cluster import ClusterSource
-
     if not args.from_cluster:
         if args.kubeconfig or args.context or args.group:
             raise UsageError("--kubeconfig, --context and --group go with --from-cluster")
         return None
+    from openapi_tool.sources.cluster import ClusterSource
+
     return ClusterSource(args.kubeconfig, args.context, tuple(args.group))
 
 
