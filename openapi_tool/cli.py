@@ -405,7 +405,24 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         prefer=args.prefer,
         impact=tuple(args.impact),
     )
-    return _run_jobs([job], args, reporter)
+    from openapi_tool.loader import reading_ahead
+
+    with reading_ahead(list(job.crd), job.exclude, _prepare_generation):
+        return _run_jobs([job], args, reporter)
+
+
+def _prepare_generation(files: list[str]) -> None:
+    """Import the model building and rendering code, and the CEL parser when the inputs have
+    CEL rules: done while a child parses large YAML inputs."""
+    from pathlib import Path
+
+    import openapi_tool.kcl.render  # noqa: F401
+    import openapi_tool.sources.assemble  # noqa: F401
+
+    if any(b"x-kubernetes-validations" in Path(file).read_bytes() for file in files):
+        from openapi_tool.kcl.cel import load_parser
+
+        load_parser()
 
 
 def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:

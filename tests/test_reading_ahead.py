@@ -1,0 +1,127 @@
+"""Reading ahead (a child parses the YAML inputs while `gen` imports the rest) gives what one
+process gives: the same documents, digests, generated files and errors. Every threshold is
+set to zero so that small fixtures fork, and the parent is kept from parsing the child's
+files itself: `_with_ahead` falls back to that when the child fails, which would hide a
+broken child from a test that only compares results."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from openapi_tool import loader, parallel
+from openapi_tool.cli import main
+from openapi_tool.errors import InputError
+
+from .conftest import ROOT
+
+CRDS = sorted(str(p) for p in (ROOT / "specs" / "crds").glob("*.yaml"))
+BAD = ROOT / "tests" / "bad_inputs"
+
+pytestmark = pytest.mark.skipif(not parallel.available(), reason="forking is used on Linux with 2+ CPUs only")
+
+
+class Spy:
+    """What reading ahead did: children started, and the file lists `meanwhile` was called with."""
+
+    def __init__(self) -> None:
+        self.forks = 0
+        self.meanwhile: list[list[str]] = []
+
+
+@pytest.fixture
+def forced(monkeypatch: pytest.MonkeyPatch) -> Spy:
+    """Read ahead at any size, with the child's files parsed in the child only."""
+    spy = Spy()
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    parent, child_share = os.getpid(), loader._with_digests
+
+    def in_the_child_only(files: list[str]):
+        if os.getpid() == parent:
+            raise AssertionError("the files were parsed in the parent: the child's result was not used")
+        return child_share(files)
+
+    class Counted(parallel.Forked):
+        def __init__(self, work) -> None:
+            spy.forks += 1
+            super().__init__(work)
+
+    monkeypatch.setattr(loader, "_with_digests", in_the_child_only)
+    monkeypatch.setattr(loader, "Forked", Counted)
+    return spy
+
+
+def _read(paths: list[str]) -> tuple[list[loader.Document], dict[str, str]]:
+    digests: dict[str, str] = {}
+    return loader.read_all(paths, digests), digests
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["child-reads-all", "child-reads-later-half"])
+def test_documents_and_digests_are_those_of_one_process(
+    forced: Spy, monkeypatch: pytest.MonkeyPatch, split: bool
+) -> None:
+    paths = [*CRDS, str(ROOT / "specs" / "k8s" / "mini-swagger.json"), str(BAD / "empty.yaml")]
+    one = _read(paths)
+    if split:
+        monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
+    with loader.reading_ahead(paths, meanwhile=forced.meanwhile.append):
+        two = _read(paths)
+    assert two == one and len(one[0]) > len(CRDS)
+    assert forced.forks == 1
+    assert forced.meanwhile == [paths], "meanwhile runs once, with the files, before the documents are taken"
+
+
+@pytest.mark.parametrize("bad", ["malformed.yaml", "duplicate-keys.yaml", "invalid-utf8.yaml", "malformed.json"])
+@pytest.mark.parametrize("first", [False, True], ids=["bad-file-last", "bad-file-first"])
+def test_the_error_is_that_of_one_process(monkeypatch: pytest.MonkeyPatch, bad: str, first: bool) -> None:
+    paths = [str(BAD / bad), *CRDS] if first else [*CRDS, str(BAD / bad)]
+    with pytest.raises(InputError) as serial:
+        loader.read_all(paths)
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    for parallel_bytes in (loader.PARALLEL_BYTES, 0):  # the child reads all files, or the later half
+        monkeypatch.setattr(loader, "PARALLEL_BYTES", parallel_bytes)
+        with loader.reading_ahead(paths), pytest.raises(InputError) as ahead:
+            loader.read_all(paths)
+        assert str(ahead.value) == str(serial.value)
+
+
+def test_other_files_are_read_here_and_no_child_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    with loader.reading_ahead(CRDS):
+        assert loader._ahead is not None
+        assert _read(CRDS[:1]) == _read(CRDS[:1])
+        assert loader._ahead is None
+    with loader.reading_ahead(CRDS):
+        pass  # never read: the child is stopped on leaving
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_small_inputs_are_read_in_one_process() -> None:
+    with loader.reading_ahead(CRDS):
+        assert loader._ahead is None
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_gen_writes_the_same_files(forced: Spy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = str(ROOT / "specs" / "crds" / "widgets.example.com.yaml")  # has CEL rules: the parser is made early
+    ahead, one = tmp_path / "ahead" / "widgets", tmp_path / "one" / "widgets"  # the name is the module's
+    assert main(["gen", "-q", "--crd", source, "-o", str(ahead)]) == 0
+    assert forced.forks == 1
+    monkeypatch.undo()
+    assert main(["gen", "-q", "--crd", source, "-o", str(one)]) == 0
+    assert _tree(ahead) == _tree(one)
+
+
+def test_gen_reports_the_same_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    paths = [arg for path in [*CRDS, str(BAD / "duplicate-keys.yaml")] for arg in ("--crd", path)]
+    assert main(["gen", *paths, "-o", str(tmp_path / "one")]) == 1
+    one = capsys.readouterr().err
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    assert main(["gen", *paths, "-o", str(tmp_path / "ahead")]) == 1
+    assert capsys.readouterr().err == one and "duplicate key" in one
