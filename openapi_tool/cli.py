@@ -406,8 +406,12 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         impact=tuple(args.impact),
     )
     from openapi_tool.loader import reading_ahead
+    from openapi_tool.output import LOCK
 
-    with reading_ahead(list(job.crd), job.exclude, _prepare_generation):
+    # A first generation parses every input: a child starts on them at once. Into an earlier
+    # output, the run may parse nothing (unchanged inputs) or only the changed files.
+    ahead = [] if (job.output / LOCK).exists() else list(job.crd) or list(job.spec)
+    with reading_ahead(ahead, job.exclude, _prepare_generation):
         return _run_jobs([job], args, reporter)
 
 

@@ -183,8 +183,9 @@ def read_documents(
 PARALLEL_BYTES = 4_000_000
 """Below this many bytes of input files, one process parses them all: a second one costs more than it saves."""
 
-AHEAD_BYTES = 300_000
-"""From this many bytes of YAML on, `reading_ahead` has a child parse the files while the caller goes on."""
+AHEAD_BYTES = 200_000
+"""From this many bytes of YAML on, `reading_ahead` has a child parse the files while the caller goes on
+(below, the child's start and hand-over cost about what its parsing saves)."""
 
 
 _Share = tuple[bytes | list[Document], dict[str, str]]
