@@ -187,17 +187,15 @@ AHEAD_BYTES = 200_000
 """From this many bytes of YAML on, `reading_ahead` has a child parse the files while the caller goes on
 (below, the child's start and hand-over cost about what its parsing saves)."""
 
-
 _Share = tuple[bytes | list[Document], dict[str, str]]
-"""The later files' documents and digests: marshal data from a child, or parsed here when it failed."""
+"""Documents and digests of files: marshal data from a child, or parsed here when it failed."""
 
 
 @dataclass
 class _Ahead:
-    """Files a forked child parses from `split` on, and what the parent does meanwhile."""
+    """Files a forked child parses, and what the parent does meanwhile."""
 
     files: list[str]
-    split: int
     child: Forked[_Share]
     meanwhile: Callable[[list[str]], None]
 
@@ -211,10 +209,11 @@ def reading_ahead(
     paths: list[str], exclude: tuple[str, ...] = (), meanwhile: Callable[[list[str]], None] = lambda files: None
 ) -> Iterator[None]:
     """Within the block, the first `read_all` of the same files takes the documents a child
-    started parsing on entry (all of them, or the later share of a set large enough to split),
-    running `meanwhile(files)` (work to overlap with the child's) before waiting for them. Documents,
-    digests and errors are those of one process; small, JSON or standard input is read by
-    `read_all` alone, and an unused child is stopped on leaving the block."""
+    started parsing on entry, running `meanwhile(files)` (work to overlap with the child's)
+    before waiting for them. Documents, digests and errors are those of one process. Small,
+    JSON or standard input is left to `read_all`, and so is a set large enough to be split
+    over two processes anyway (by `read_all`, or by `halves`, which a pending child would
+    keep from forking). An unused child is stopped on leaving the block."""
     global _ahead  # one pending child per process: `read_all`'s callers need not pass it along
     ahead = _start_ahead(paths, exclude, meanwhile)
     _ahead = ahead
@@ -229,18 +228,14 @@ def reading_ahead(
 def _start_ahead(paths: list[str], exclude: tuple[str, ...], meanwhile: Callable[[list[str]], None]) -> _Ahead | None:
     try:
         files = expand_paths(paths, exclude=exclude)
-    except InputError:
+        yaml_bytes = sum(os.path.getsize(path) for path in files if not path.endswith(JSON_SUFFIXES))
+    except (InputError, OSError):
         return None  # read_all reports it
-    split = _split_point(files)
-    if split is None and files and "-" not in files and parallel_available():
-        try:
-            yaml_bytes = sum(os.path.getsize(path) for path in files if not path.endswith(JSON_SUFFIXES))
-        except OSError:
-            return None
-        split = 0 if yaml_bytes >= AHEAD_BYTES else None
-    if split is None:
+    if not files or yaml_bytes < AHEAD_BYTES or "-" in files or _split_point(files) is not None:
         return None
-    return _Ahead(files, split, Forked(lambda: _packed(files[split:])), meanwhile)
+    if not parallel_available():
+        return None
+    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile)
 
 
 def _take_ahead(files: list[str]) -> _Ahead | None:
@@ -260,7 +255,8 @@ def read_all(paths: list[str], digests: dict[str, str] | None = None, exclude: t
     files = expand_paths(paths, exclude=exclude)
     ahead = _take_ahead(files)
     if ahead is not None:
-        documents, (more, more_digests) = _with_ahead(ahead, digests)
+        documents: list[Document] = []
+        more, more_digests = _from_ahead(ahead)
     else:
         split = _split_point(files)
         if split is None:
@@ -275,17 +271,16 @@ def read_all(paths: list[str], digests: dict[str, str] | None = None, exclude: t
     return documents + _unpacked(more)
 
 
-def _with_ahead(ahead: _Ahead, digests: dict[str, str] | None) -> tuple[list[Document], _Share]:
-    """As `in_two` over the child already started: the parent's share, then the child's
-    (parsed here when the child failed, raising its error as one process would)."""
+def _from_ahead(ahead: _Ahead) -> _Share:
+    """The child's documents after `meanwhile`; parsed here when the child failed, raising
+    its error as one process would."""
     try:
-        mine = list(_documents(ahead.files[: ahead.split], digests))
         ahead.meanwhile(ahead.files)
         theirs = ahead.child.result()
     except BaseException:
         ahead.child.cancel()
         raise
-    return mine, (theirs if theirs is not None else _with_digests(ahead.files[ahead.split :]))
+    return theirs if theirs is not None else _with_digests(ahead.files)
 
 
 def _split_point(files: list[str]) -> int | None:

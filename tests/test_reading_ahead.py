@@ -58,14 +58,9 @@ def _read(paths: list[str]) -> tuple[list[loader.Document], dict[str, str]]:
     return loader.read_all(paths, digests), digests
 
 
-@pytest.mark.parametrize("split", [False, True], ids=["child-reads-all", "child-reads-later-half"])
-def test_documents_and_digests_are_those_of_one_process(
-    forced: Spy, monkeypatch: pytest.MonkeyPatch, split: bool
-) -> None:
+def test_documents_and_digests_are_those_of_one_process(forced: Spy) -> None:
     paths = [*CRDS, str(ROOT / "specs" / "k8s" / "mini-swagger.json"), str(BAD / "empty.yaml")]
     one = _read(paths)
-    if split:
-        monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)
     with loader.reading_ahead(paths, meanwhile=forced.meanwhile.append):
         two = _read(paths)
     assert two == one and len(one[0]) > len(CRDS)
@@ -80,11 +75,18 @@ def test_the_error_is_that_of_one_process(monkeypatch: pytest.MonkeyPatch, bad: 
     with pytest.raises(InputError) as serial:
         loader.read_all(paths)
     monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
-    for parallel_bytes in (loader.PARALLEL_BYTES, 0):  # the child reads all files, or the later half
-        monkeypatch.setattr(loader, "PARALLEL_BYTES", parallel_bytes)
-        with loader.reading_ahead(paths), pytest.raises(InputError) as ahead:
-            loader.read_all(paths)
-        assert str(ahead.value) == str(serial.value)
+    with loader.reading_ahead(paths), pytest.raises(InputError) as ahead:
+        assert loader._ahead is not None
+        loader.read_all(paths)
+    assert str(ahead.value) == str(serial.value)
+
+
+def test_a_set_split_over_two_processes_anyway_is_not_read_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(loader, "PARALLEL_BYTES", 0)  # read_all splits these (and `halves` would)
+    with loader.reading_ahead(CRDS):
+        assert loader._ahead is None
+        assert parallel.available(), "no pending child keeps the split from forking"
 
 
 def test_other_files_are_read_here_and_no_child_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
