@@ -231,11 +231,9 @@ def _start_ahead(paths: list[str], exclude: tuple[str, ...], meanwhile: Callable
         yaml_bytes = sum(os.path.getsize(path) for path in files if not path.endswith(JSON_SUFFIXES))
     except (InputError, OSError):
         return None  # read_all reports it
-    if not files or yaml_bytes < AHEAD_BYTES or "-" in files or _split_point(files) is not None:
-        return None
-    if not parallel_available():
-        return None
-    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile)
+    if not files or "-" in files or yaml_bytes < AHEAD_BYTES or _split_point(files) is not None:
+        return None  # nothing to overlap, or two processes read the files anyway
+    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile) if parallel_available() else None
 
 
 def _take_ahead(files: list[str]) -> _Ahead | None:
