@@ -233,7 +233,19 @@ def _start_ahead(paths: list[str], exclude: tuple[str, ...], meanwhile: Callable
         return None  # read_all reports it
     if not files or "-" in files or yaml_bytes < AHEAD_BYTES or _split_point(files) is not None:
         return None  # nothing to overlap, or two processes read the files anyway
-    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile) if parallel_available() else None
+    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile) if parallel_available() and _idle_core() else None
+
+
+def _idle_core() -> bool:
+    """Whether a core is free now: fewer tasks run (this one included) than there are CPUs.
+    Reading ahead saves time only when the child runs beside this process, not in its place
+    (its gain is small; on a busy machine the hand-over would cost more)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as stats:
+            running = int(stats.read().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    return running < (os.cpu_count() or 1)
 
 
 def _take_ahead(files: list[str]) -> _Ahead | None:

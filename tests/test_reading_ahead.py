@@ -50,6 +50,7 @@ def forced(monkeypatch: pytest.MonkeyPatch) -> Spy:
 
     monkeypatch.setattr(loader, "_with_digests", in_the_child_only)
     monkeypatch.setattr(loader, "Forked", Counted)
+    monkeypatch.setattr(loader, "_idle_core", lambda: True)  # whatever else runs on the machine
     return spy
 
 
@@ -75,6 +76,7 @@ def test_the_error_is_that_of_one_process(monkeypatch: pytest.MonkeyPatch, bad: 
     with pytest.raises(InputError) as serial:
         loader.read_all(paths)
     monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(loader, "_idle_core", lambda: True)
     with loader.reading_ahead(paths), pytest.raises(InputError) as ahead:
         assert loader._ahead is not None
         loader.read_all(paths)
@@ -91,6 +93,7 @@ def test_a_set_split_over_two_processes_anyway_is_not_read_ahead(monkeypatch: py
 
 def test_other_files_are_read_here_and_no_child_is_left(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(loader, "_idle_core", lambda: True)
     with loader.reading_ahead(CRDS):
         assert loader._ahead is not None
         assert _read(CRDS[:1]) == _read(CRDS[:1])
@@ -101,9 +104,24 @@ def test_other_files_are_read_here_and_no_child_is_left(monkeypatch: pytest.Monk
         os.waitpid(-1, os.WNOHANG)
 
 
-def test_small_inputs_are_read_in_one_process() -> None:
+def test_small_inputs_are_read_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "_idle_core", lambda: True)
     with loader.reading_ahead(CRDS):
         assert loader._ahead is None
+
+
+def test_no_child_when_no_core_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(loader, "_idle_core", lambda: False)
+    with loader.reading_ahead(CRDS):
+        assert loader._ahead is None
+
+
+def test_a_core_is_free_when_fewer_tasks_run_than_there_are_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not loader._idle_core(), "this process runs: one CPU has none free"
+    monkeypatch.setattr(os, "cpu_count", lambda: 100_000)
+    assert loader._idle_core()
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -126,5 +144,6 @@ def test_gen_reports_the_same_error(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert main(["gen", *paths, "-o", str(tmp_path / "one")]) == 1
     one = capsys.readouterr().err
     monkeypatch.setattr(loader, "AHEAD_BYTES", 0)
+    monkeypatch.setattr(loader, "_idle_core", lambda: True)
     assert main(["gen", *paths, "-o", str(tmp_path / "ahead")]) == 1
     assert capsys.readouterr().err == one and "duplicate key" in one
