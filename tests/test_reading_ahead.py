@@ -1,8 +1,8 @@
 """Reading ahead (a child parses the YAML inputs while `gen` imports the rest) gives what one
 process gives: the same documents, digests, generated files and errors. Every threshold is
-set to zero (and a core taken as free) so that small fixtures fork, and the parent is kept from parsing the child's
-files itself: `_from_ahead` falls back to that when the child fails, which would hide a
-broken child from a test that only compares results."""
+set to zero (and a core taken as free) so that small fixtures fork, and the parent is kept
+from parsing the child's files itself: `_from_ahead` falls back to that when the child
+fails, which would hide a broken child from a test that only compares results."""
 
 from __future__ import annotations
 
