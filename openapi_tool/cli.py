@@ -365,12 +365,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cluster(args: argparse.Namespace):
-    from openapi_tool.sources.cluster import ClusterSource
-
     if not args.from_cluster:
         if args.kubeconfig or args.context or args.group:
             raise UsageError("--kubeconfig, --context and --group go with --from-cluster")
         return None
+    from openapi_tool.sources.cluster import ClusterSource
+
     return ClusterSource(args.kubeconfig, args.context, tuple(args.group))
 
 
@@ -405,7 +405,28 @@ def run_gen(args: argparse.Namespace, reporter: Reporter) -> int:
         prefer=args.prefer,
         impact=tuple(args.impact),
     )
-    return _run_jobs([job], args, reporter)
+    from openapi_tool.loader import reading_ahead
+    from openapi_tool.output import LOCK
+
+    # A first generation parses every input: a child starts on them at once. Into an earlier
+    # output, the run may parse nothing (unchanged inputs) or only the changed files.
+    ahead = [] if (job.output / LOCK).exists() else list(job.crd) or list(job.spec)
+    with reading_ahead(ahead, job.exclude, _prepare_generation):
+        return _run_jobs([job], args, reporter)
+
+
+def _prepare_generation(files: list[str]) -> None:
+    """Import the model building and rendering code, and the CEL parser when the inputs have
+    CEL rules: done while a child parses large YAML inputs."""
+    from pathlib import Path
+
+    import openapi_tool.kcl.render  # noqa: F401
+    import openapi_tool.sources.assemble  # noqa: F401
+
+    if any(b"x-kubernetes-validations" in Path(file).read_bytes() for file in files):
+        from openapi_tool.kcl.cel import load_parser
+
+        load_parser()
 
 
 def run_regen(args: argparse.Namespace, reporter: Reporter) -> int:

@@ -13,11 +13,11 @@ from openapi_tool import __version__
 from openapi_tool.errors import UsageError
 from openapi_tool.kcl.names import identifier
 from openapi_tool.kcl.options import Options
-from openapi_tool.model import Model
 
 if TYPE_CHECKING:
     from openapi_tool.inputs import Inputs
     from openapi_tool.kcl.render import RenderedModule
+    from openapi_tool.model import Model
     from openapi_tool.report import RunReport
     from openapi_tool.sources.crd import Pick
 from openapi_tool.loader import expand_paths

@@ -1,8 +1,8 @@
 """Read YAML and JSON input files into documents, with file and place on every error.
 
 The one YAML reading of the tool: `StrictLoader` (YAML 1.1 scalars, dates kept as text,
-no duplicate keys), `decode`, `json_value` and `yaml_error` are what `convert.read`
-builds its node trees with too."""
+no duplicate keys; in `openapi_tool.strict_yaml`, imported on first use), `decode`,
+`json_value` and `yaml_error` are what `convert.read` builds its node trees with too."""
 
 from __future__ import annotations
 
@@ -10,23 +10,33 @@ import fnmatch
 import gc
 import hashlib
 import json
+import marshal
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
+from openapi_tool.parallel import Forked, in_two
 from openapi_tool.parallel import available as parallel_available
-from openapi_tool.parallel import in_two
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
+
+if TYPE_CHECKING:
+    import yaml
+
+
+def __getattr__(name: str) -> Any:
+    """`StrictLoader`, imported with PyYAML when first asked for (a JSON-only run never is)."""
+    if name == "StrictLoader":
+        from openapi_tool.strict_yaml import StrictLoader
+
+        return StrictLoader
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -47,125 +57,6 @@ class Document:
 def document_label(file: str, index: int, in_stream: bool) -> str:
     """How messages name a document: the file, with the document's number in a stream of several."""
     return f"{file} (document {index + 1})" if in_stream else file
-
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe YAML loading that rejects duplicate keys and keeps dates as strings.
-
-    Two shortcuts, each giving what PyYAML's general code gives: a plain scalar's tag is
-    looked up once per distinct text, and a document made only of the core types is built
-    in one walk (see `_plain_document`, which also keeps one string object per distinct
-    text); any other document takes PyYAML's way."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._plain_tags: dict[str, str] = {}
-        self.strings: dict[str, str] = {}
-        """One object per distinct text: CRD files repeat keys and whole descriptions thousands of times."""
-
-    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-        if kind is ScalarNode and not self.yaml_path_resolvers:
-            if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG
-            tag = self._plain_tags.get(value)
-            if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
-            return tag
-        return super().resolve(kind, value, implicit)
-
-    def construct_document(self, node: Any) -> Any:
-        if self.yaml_constructors is StrictLoader.yaml_constructors:  # not a subclass with its own
-            try:
-                return _plain_document(self, node)
-            except (_NotPlain, RecursionError):
-                pass
-        return super().construct_document(node)
-
-
-StrictLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, (str, int, float, bool)) and key is not None:
-            raise yaml.constructor.ConstructorError(None, None, "a mapping key must be a scalar", key_node.start_mark)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-def _construct_value_tag(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
-    """YAML 1.1's bare `=` (the `value` type) is plain text in Kubernetes manifests."""
-    return loader.construct_scalar(node)
-
-
-StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-StrictLoader.add_constructor("tag:yaml.org,2002:value", _construct_value_tag)
-
-
-class _NotPlain(Exception):
-    """The document needs PyYAML's general construction (or its error message)."""
-
-
-_MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
-_SEQ_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
-_STR_TAG = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
-_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null", "value")}
-
-
-def _plain_document(loader: StrictLoader, root: Any) -> Any:
-    """The document of `root` when it holds only core-schema scalars, mappings with distinct
-    scalar keys, sequences and aliases without cycles: what PyYAML's construction gives
-    (an alias is the same object), built without its per-node bookkeeping. Anything else
-    (merge keys, other tags, a duplicate key, a recursive alias) raises _NotPlain."""
-    constructors = loader.yaml_constructors
-    strings = loader.strings
-    built: dict[int, Any] = {}  # collection nodes by id: aliases share one object
-    open_nodes: set[int] = set()
-
-    def build(node: Any) -> Any:
-        cls = node.__class__
-        if cls is ScalarNode:
-            if node.tag == _STR_TAG:
-                text = node.value
-                return strings.setdefault(text, text)
-            if node.tag not in _SCALAR_TAGS:
-                raise _NotPlain
-            return constructors[node.tag](loader, node)
-        key = id(node)
-        if key in built:
-            return built[key]
-        if key in open_nodes:
-            raise _NotPlain
-        open_nodes.add(key)
-        if cls is MappingNode and node.tag == _MAP_TAG:
-            out: Any = {}
-            for key_node, value_node in node.value:
-                if key_node.__class__ is not ScalarNode:
-                    raise _NotPlain
-                name = build(key_node)
-                if name in out:
-                    raise _NotPlain
-                out[name] = build(value_node)
-        elif cls is SequenceNode and node.tag == _SEQ_TAG:
-            out = [build(item) for item in node.value]
-        else:
-            raise _NotPlain
-        open_nodes.discard(key)
-        built[key] = out
-        return out
-
-    return build(root)
 
 
 @contextmanager
@@ -237,6 +128,10 @@ def _parse_decoded(file: str, text: str) -> list[Document]:
     as_json = json_value(file, text)
     if as_json is not None:
         return [Document(file, 0, as_json[0])]
+    import yaml  # here: JSON inputs do without PyYAML
+
+    from openapi_tool.strict_yaml import StrictLoader
+
     try:
         documents = list(yaml.load_all(text, Loader=StrictLoader)) or [None]  # an empty file: one empty document
         return [Document(file, index, data, len(documents) > 1) for index, data in enumerate(documents)]
@@ -288,21 +183,114 @@ def read_documents(
 PARALLEL_BYTES = 4_000_000
 """Below this many bytes of input files, one process parses them all: a second one costs more than it saves."""
 
+AHEAD_BYTES = 200_000
+"""From this many bytes of YAML on, `reading_ahead` has a child parse the files while the caller goes on
+(below, the child's start and hand-over cost about what its parsing saves)."""
+
+_Share = tuple[bytes | list[Document], dict[str, str]]
+"""Documents and digests of files: marshal data from a child, or parsed here when it failed."""
+
+
+@dataclass
+class _Ahead:
+    """Files a forked child parses, and what the parent does meanwhile."""
+
+    files: list[str]
+    child: Forked[_Share]
+    meanwhile: Callable[[list[str]], None]
+
+
+_ahead: _Ahead | None = None
+"""The child `reading_ahead` started, until the `read_all` it is for takes it."""
+
+
+@contextmanager
+def reading_ahead(
+    paths: list[str], exclude: tuple[str, ...] = (), meanwhile: Callable[[list[str]], None] = lambda files: None
+) -> Iterator[None]:
+    """Within the block, the first `read_all` of the same files takes the documents a child
+    started parsing on entry, running `meanwhile(files)` (work to overlap with the child's)
+    before waiting for them. Documents, digests and errors are those of one process. Small,
+    JSON or standard input is left to `read_all`, and so is a set large enough to be split
+    over two processes anyway (by `read_all`, or by `halves`, which a pending child would
+    keep from forking). An unused child is stopped on leaving the block."""
+    global _ahead  # one pending child per process: `read_all`'s callers need not pass it along
+    ahead = _start_ahead(paths, exclude, meanwhile)
+    _ahead = ahead
+    try:
+        yield
+    finally:
+        _ahead = None
+        if ahead is not None:
+            ahead.child.cancel()
+
+
+def _start_ahead(paths: list[str], exclude: tuple[str, ...], meanwhile: Callable[[list[str]], None]) -> _Ahead | None:
+    try:
+        files = expand_paths(paths, exclude=exclude)
+        yaml_bytes = sum(os.path.getsize(path) for path in files if not path.endswith(JSON_SUFFIXES))
+    except (InputError, OSError):
+        return None  # read_all reports it
+    if not files or "-" in files or yaml_bytes < AHEAD_BYTES or _split_point(files) is not None:
+        return None  # nothing to overlap, or two processes read the files anyway
+    return _Ahead(files, Forked(lambda: _packed(files)), meanwhile) if parallel_available() and _idle_core() else None
+
+
+def _idle_core() -> bool:
+    """Whether a core is free now: fewer tasks run (this one included) than there are CPUs.
+    Reading ahead saves time only when the child runs beside this process, not in its place
+    (its gain is small; on a busy machine the hand-over would cost more)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as stats:
+            running = int(stats.read().split()[3].partition("/")[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    return running < (os.cpu_count() or 1)
+
+
+def _take_ahead(files: list[str]) -> _Ahead | None:
+    """The child started for exactly `files`; a child started for other files is stopped."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None and ahead.files != files:
+        ahead.child.cancel()
+        return None
+    return ahead
+
 
 def read_all(paths: list[str], digests: dict[str, str] | None = None, exclude: tuple[str, ...] = ()) -> list[Document]:
     """The documents of `read_documents`, in the same order and with the same errors; a
-    large set of files is parsed on two cores (a forked child parses the later files)."""
+    large set of files is parsed on two cores (a forked child parses the later files), and
+    files `reading_ahead` started parsing are taken from its child."""
     files = expand_paths(paths, exclude=exclude)
-    split = _split_point(files)
-    if split is None:
-        return list(_documents(files, digests))
-    documents, (more, more_digests) = in_two(
-        lambda: list(_documents(files[:split], digests)),
-        lambda: _with_digests(files[split:]),
-    )
+    ahead = _take_ahead(files)
+    if ahead is not None:
+        documents: list[Document] = []
+        more, more_digests = _from_ahead(ahead)
+    else:
+        split = _split_point(files)
+        if split is None:
+            return list(_documents(files, digests))
+        documents, (more, more_digests) = in_two(
+            lambda: list(_documents(files[:split], digests)),
+            lambda: _packed(files[split:]),
+            lambda: _with_digests(files[split:]),
+        )
     if digests is not None:
         digests.update(more_digests)
-    return documents + more
+    return documents + _unpacked(more)
+
+
+def _from_ahead(ahead: _Ahead) -> _Share:
+    """The child's documents after `meanwhile`; parsed here when the child failed, raising
+    its error as one process would."""
+    try:
+        ahead.meanwhile(ahead.files)
+        theirs = ahead.child.result()
+    except BaseException:
+        ahead.child.cancel()
+        raise
+    return theirs if theirs is not None else _with_digests(ahead.files)
 
 
 def _split_point(files: list[str]) -> int | None:
@@ -327,6 +315,20 @@ def _split_point(files: list[str]) -> int | None:
 def _with_digests(files: list[str]) -> tuple[list[Document], dict[str, str]]:
     digests: dict[str, str] = {}
     return list(_documents(files, digests)), digests
+
+
+def _packed(files: list[str]) -> _Share:
+    """`_with_digests(files)` as a child hands it over: the documents as marshal data (written
+    and read in half the time pickle takes; parsed YAML and JSON hold only types it keeps)."""
+    documents, digests = _with_digests(files)
+    return marshal.dumps([(d.file, d.index, d.data, d.in_stream) for d in documents]), digests
+
+
+def _unpacked(documents: bytes | list[Document]) -> list[Document]:
+    if isinstance(documents, list):
+        return documents
+    with collector_paused():
+        return [Document(*fields) for fields in marshal.loads(documents)]
 
 
 def _documents(files: list[str], digests: dict[str, str] | None) -> Iterator[Document]:

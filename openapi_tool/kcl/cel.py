@@ -22,6 +22,7 @@ import ast
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from lark import Token, Tree
 from lark.exceptions import LarkError
@@ -567,16 +568,21 @@ def _duration_seconds(text: str) -> float | None:
     return -seconds if text.startswith("-") else seconds
 
 
-@functools.lru_cache(maxsize=4096)
-def _parse(rule: str) -> Tree:
-    """The CEL syntax tree of a rule; real CRDs repeat rules, so parse each text once."""
+def load_parser() -> Any:
+    """The CEL parser, built on first use (or earlier, by a run with time to spare while its inputs are read)."""
     global _PARSER
     if _PARSER is None:
         from openapi_tool.kcl.cel_tables import cel_parser
 
         _PARSER = cel_parser()
+    return _PARSER
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(rule: str) -> Tree:
+    """The CEL syntax tree of a rule; real CRDs repeat rules, so parse each text once."""
     try:
-        return _PARSER.parse(rule)
+        return load_parser().parse(rule)
     except (LarkError, Exception) as error:  # celpy wraps lark errors in its own type
         raise Untranslatable(
             f"the rule does not parse as CEL: {str(error).splitlines()[0] if str(error) else ''}"

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
-from openapi_tool.loader import read_documents
-from openapi_tool.sources.cluster import ClusterSource
-from openapi_tool.sources.crd import PREFER_RULES
+
+if TYPE_CHECKING:  # the sources are imported where used: `gen` imports this module for `Job` alone
+    from openapi_tool.sources.cluster import ClusterSource
 
 _JOB_KEYS = {
     "output",
@@ -82,12 +82,16 @@ def _globs(value: Any, where: str, file: str) -> tuple[str, ...]:
 
 
 def _prefer(value: Any, where: str, file: str) -> str | None:
+    from openapi_tool.sources.crd import PREFER_RULES
+
     if value is not None and value not in PREFER_RULES:
         raise InputError(file, where, f"expected one of {', '.join(PREFER_RULES)}")
     return value
 
 
 def _cluster(value: Any, base: Path, where: str, file: str) -> ClusterSource:
+    from openapi_tool.sources.cluster import ClusterSource
+
     if value is True:
         return ClusterSource()
     if not isinstance(value, dict):
@@ -118,6 +122,8 @@ def _flag(value: Any, where: str, file: str) -> bool:
 
 def load_project(path: str) -> list[Job]:
     """The jobs of a project file, with every path resolved against the file's directory."""
+    from openapi_tool.loader import read_documents
+
     document = next(iter(read_documents([path])), None)
     data = document.data if document else None
     if not isinstance(data, dict) or not isinstance(data.get("jobs"), list) or not data["jobs"]:
