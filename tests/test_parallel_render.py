@@ -137,3 +137,14 @@ def test_small_models_and_no_fork_stay_in_one_process(tmp_path: Path, monkeypatc
     monkeypatch.setattr(render, "parallel_available", lambda: False)
     _rendered(model)
     assert splits == []
+
+
+def test_progress_counts_up_to_the_total_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _model(tmp_path)
+    _split_watched(monkeypatch)
+    seen: list[int] = []
+    render.render_module(
+        model, Options(module_name="fixture"), lambda message: None, lambda done, total, what: seen.append(done)
+    )
+    total = len(model.schemas)
+    assert seen == sorted(seen) and seen.count(total) == 1 and seen[-1] == total

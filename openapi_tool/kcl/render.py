@@ -196,7 +196,7 @@ def _render_all(
     mine, theirs = in_two(
         lambda: _render(work[:split], context, warn, progress, total),
         lambda: _render(work[split:], context, None, _no_progress, total),
-        lambda: _render(work[split:], context, warn, progress, total, done=split),
+        lambda: _render(work[split:], context, warn, _no_progress, total),
     )
     progress(total, total, "rendering schemas")
     for message in theirs.warnings:
@@ -214,7 +214,7 @@ def _load_cel(first: list[tuple[Schema, int]], later: list[tuple[Schema, int]]) 
 
 
 def _no_progress(done: int, total: int, what: str) -> None:
-    """The child's progress: the parent reports it."""
+    """The later share's progress: the parent reports it done after the first share's."""
 
 
 def _work(schema: Schema, rules: int) -> int:
@@ -244,12 +244,11 @@ def _render(
     warn: Callable[[str], None] | None,
     progress: Callable[[int, int, str], None],
     total: int,
-    done: int = 0,
 ) -> _Rendered:
     """`work`'s schemas rendered; with `warn` None, the warnings are held back in the result."""
     out = _Rendered()
     warn = warn or out.warnings.append
-    for count, (schema, rules) in enumerate(work, done + 1):
+    for count, (schema, rules) in enumerate(work, 1):
         progress(count, total, "rendering schemas")
         placement = context.placements[schema.key]
         share = out.by_source.setdefault(schema.source.file, SourceShare())
