@@ -57,6 +57,7 @@ class Forked(Generic[T]):
             status = 1
             try:
                 os.close(read_end)
+                gc.freeze()  # the child's collections leave the parent's objects (and their pages) alone
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 data = pickle.dumps(work(), pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:

@@ -22,6 +22,8 @@ from openapi_tool.kcl.types import referenced_keys, type_expr
 from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
 from openapi_tool.naming import claim
+from openapi_tool.parallel import available as parallel_available
+from openapi_tool.parallel import in_two
 from openapi_tool.resources import bundled_meta_version, data_dir
 from openapi_tool.versions import DEFAULT_MODULE_VERSION
 
@@ -100,58 +102,66 @@ def environment(templates: Path | None) -> jinja2.Environment:
     )
 
 
+PARALLEL_WORK = 2_000
+"""Below this much rendering work (see `_work`), one process renders every schema: a forked
+child (about 10 ms to fork, pickle and unpickle) costs more than it saves. 2,000 is about
+60 ms of rendering; the k8s swagger is 3,700 (105 ms, 80 ms on two cores)."""
+
+CEL_WORK = 15
+"""What translating one CEL rule costs, in properties rendered."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What rendering one schema needs besides the schema itself."""
+
+    placements: dict[str, Placement]
+    package_names: dict[tuple[str, ...], set[str]]
+    schemas: dict[str, Schema]
+    patterns: PatternChecker
+    template: jinja2.Template
+    k8s_module: str | None
+
+
+@dataclass
+class _Rendered:
+    """The files and counts of a run of schemas, and the warnings held back to be given later."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    resources: dict[str, str] = field(default_factory=dict)
+    checks: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    cel_rules: int = 0
+    by_source: dict[str, SourceShare] = field(default_factory=dict)
+    vendored: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
 def render_module(
     model: Model,
     options: Options,
     warn: Callable[[str], None],
     progress: Callable[[int, int, str], None] = lambda done, total, what: None,
 ) -> RenderedModule:
-    """Every file of the module, and the index of its resource schemas."""
+    """Every file of the module, and the index of its resource schemas. A large model's later
+    schemas render in a forked child meanwhile (see `parallel`)."""
     env = environment(options.templates)
     model = narrow_model(model, warn)
-    schemas = model.by_key()
     placements = place_schemas(model)
     package_names: dict[tuple[str, ...], set[str]] = {}
     for placed in placements.values():
         package_names.setdefault(placed.package, set()).add(placed.name.casefold())
     patterns = PatternChecker()
     patterns.prime(all_patterns(model))
-    checks, skipped = 0, []
-    schema_template = env.get_template("schema.k.j2")
+    context = _Context(
+        placements, package_names, model.by_key(), patterns, env.get_template("schema.k.j2"), options.k8s_module
+    )
+    rules = [sum(len(c.validations) for c in schema_constraints(schema)) for schema in model.schemas]
+    rendered = _render_all(list(zip(model.schemas, rules)), context, warn, progress)
     mod_template = env.get_template("kcl.mod.j2")
-    files: dict[str, str] = {}
-    resources: dict[str, str] = {}
-    vendored = False
-    by_source: dict[str, SourceShare] = {}
-    cel_rules = 0
-    for count, schema in enumerate(model.schemas, 1):
-        progress(count, len(model.schemas), "rendering schemas")
-        placement = placements[schema.key]
-        share = by_source.setdefault(schema.source.file, SourceShare())
-        share.schemas += 1
-        share.apis.add(schema.key.split(":", 1)[0])
-        rules = sum(len(c.validations) for c in schema_constraints(schema))
-        share.cel_rules += rules
-        cel_rules += rules
-        directory = placement.package
-        if is_bundled(schema.key):
-            if options.k8s_module:
-                continue
-            directory, vendored = (VENDOR_DIR, *placement.package), True
-        share.dirs.add("/".join(directory))
-        if schema.gvk is not None:
-            resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
-        view, schema_checks_ = _file_view(
-            schema, placement, placements, package_names[placement.package], schemas, patterns, warn
-        )
-        checks += schema_checks_.translated
-        skipped += schema_checks_.skipped
-        share.written += schema_checks_.translated
-        share.kept += len(schema_checks_.skipped)
-        share.cel_kept += sum(1 for s in schema_checks_.skipped if s.cel)
-        files["/".join(directory + (placement.file,))] = schema_template.render(file=view, version=__version__)
-    k8s_path = options.k8s_module or (f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}" if vendored else None)
-    if vendored:
+    files = rendered.files
+    k8s_path = options.k8s_module or (f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}" if rendered.vendored else None)
+    if rendered.vendored:
         files[f"{VENDOR_DIR}/{EXTERNAL_PACKAGE}/kcl.mod"] = mod_template.render(
             name=string_literal(EXTERNAL_PACKAGE), version=string_literal(bundled_meta_version()), k8s_path=None
         )
@@ -161,7 +171,137 @@ def render_module(
         k8s_path=string_literal(k8s_path) if k8s_path else None,
     )
     return RenderedModule(
-        dict(sorted(files.items())), dict(sorted(resources.items())), checks, tuple(skipped), cel_rules, by_source
+        dict(sorted(files.items())),
+        dict(sorted(rendered.resources.items())),
+        rendered.checks,
+        tuple(rendered.skipped),
+        rendered.cel_rules,
+        rendered.by_source,
+    )
+
+
+def _render_all(
+    work: list[tuple[Schema, int]],
+    context: _Context,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int, str], None],
+) -> _Rendered:
+    """Every schema (with its number of CEL rules) rendered, in one process or in two: the
+    parent renders the first share and gives its warnings at once, the child's come after."""
+    total = len(work)
+    split = _split_point(work)
+    if split is None:
+        return _render(work, context, warn, progress, total)
+    _load_cel(work[:split], work[split:])
+    mine, theirs = in_two(
+        lambda: _render(work[:split], context, warn, progress, total),
+        lambda: _render(work[split:], context, None, _no_progress, total),
+        lambda: _render(work[split:], context, warn, _no_progress, total),
+    )
+    progress(total, total, "rendering schemas")
+    for message in theirs.warnings:
+        warn(message)
+    return _merged(mine, theirs)
+
+
+def _load_cel(first: list[tuple[Schema, int]], later: list[tuple[Schema, int]]) -> None:
+    """Load the CEL translator (its modules and parser tables) before forking when both shares
+    translate rules, so that it loads once instead of in each process."""
+    if any(rules for _, rules in first) and any(rules for _, rules in later):
+        from openapi_tool.kcl.cel import string_constants
+
+        string_constants("self")
+
+
+def _no_progress(done: int, total: int, what: str) -> None:
+    """The later share's progress: the parent reports it done after the first share's."""
+
+
+def _work(schema: Schema, rules: int) -> int:
+    """Roughly how long rendering `schema` takes, in properties rendered."""
+    return 1 + len(schema.properties) + CEL_WORK * rules
+
+
+def _split_point(work: list[tuple[Schema, int]]) -> int | None:
+    """Where the child's share of `work` starts (about half of the work), or None for one process."""
+    if len(work) < 2 or not parallel_available():
+        return None
+    costs = [_work(schema, rules) for schema, rules in work]
+    total = sum(costs)
+    if total < PARALLEL_WORK:
+        return None
+    done = 0
+    for index, cost in enumerate(costs):
+        if done + cost / 2 >= total / 2:
+            return min(max(index, 1), len(work) - 1)
+        done += cost
+    return len(work) - 1
+
+
+def _render(
+    work: list[tuple[Schema, int]],
+    context: _Context,
+    warn: Callable[[str], None] | None,
+    progress: Callable[[int, int, str], None],
+    total: int,
+) -> _Rendered:
+    """`work`'s schemas rendered; with `warn` None, the warnings are held back in the result."""
+    out = _Rendered()
+    warn = warn or out.warnings.append
+    for count, (schema, rules) in enumerate(work, 1):
+        progress(count, total, "rendering schemas")
+        placement = context.placements[schema.key]
+        share = out.by_source.setdefault(schema.source.file, SourceShare())
+        share.schemas += 1
+        share.apis.add(schema.key.split(":", 1)[0])
+        share.cel_rules += rules
+        out.cel_rules += rules
+        directory = placement.package
+        if is_bundled(schema.key):
+            if context.k8s_module:
+                continue
+            directory, out.vendored = (VENDOR_DIR, *placement.package), True
+        share.dirs.add("/".join(directory))
+        if schema.gvk is not None:
+            out.resources[f"{schema.gvk.api_version} {schema.gvk.kind}"] = f"{placement.import_path}.{placement.name}"
+        view, schema_checks_ = _file_view(
+            schema,
+            placement,
+            context.placements,
+            context.package_names[placement.package],
+            context.schemas,
+            context.patterns,
+            warn,
+        )
+        out.checks += schema_checks_.translated
+        out.skipped += schema_checks_.skipped
+        share.written += schema_checks_.translated
+        share.kept += len(schema_checks_.skipped)
+        share.cel_kept += sum(1 for s in schema_checks_.skipped if s.cel)
+        out.files["/".join(directory + (placement.file,))] = context.template.render(file=view, version=__version__)
+    return out
+
+
+def _merged(first: _Rendered, later: _Rendered) -> _Rendered:
+    """`first` followed by `later`, as one run over both their schemas would give."""
+    by_source = first.by_source
+    for source, theirs in later.by_source.items():
+        mine = by_source.setdefault(source, SourceShare())
+        mine.dirs |= theirs.dirs
+        mine.apis |= theirs.apis
+        mine.schemas += theirs.schemas
+        mine.written += theirs.written
+        mine.kept += theirs.kept
+        mine.cel_rules += theirs.cel_rules
+        mine.cel_kept += theirs.cel_kept
+    return _Rendered(
+        {**first.files, **later.files},
+        {**first.resources, **later.resources},
+        first.checks + later.checks,
+        first.skipped + later.skipped,
+        first.cel_rules + later.cel_rules,
+        by_source,
+        first.vendored or later.vendored,
     )
 
 
