@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
-from openapi_tool.parallel import Forked, in_two
+from openapi_tool.parallel import Forked, halfway, in_two
 from openapi_tool.parallel import available as parallel_available
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -301,15 +301,7 @@ def _split_point(files: list[str]) -> int | None:
         sizes = [os.path.getsize(path) for path in files]
     except OSError:
         return None  # one process reports it
-    total = sum(sizes)
-    if total < PARALLEL_BYTES:
-        return None
-    done = 0
-    for index, size in enumerate(sizes):
-        if done + size / 2 >= total / 2:
-            return min(max(index, 1), len(files) - 1)
-        done += size
-    return len(files) - 1
+    return halfway(sizes) if sum(sizes) >= PARALLEL_BYTES else None
 
 
 def _with_digests(files: list[str]) -> tuple[list[Document], dict[str, str]]:

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -28,6 +28,17 @@ def available() -> bool:
 
 _sharing = [False]
 """Whether this process is a forked share or waits for one."""
+
+
+def halfway(costs: Sequence[float]) -> int:
+    """Where the later of two shares of `costs` (two or more) starts: at about half of their
+    sum, and neither share empty."""
+    total, done = sum(costs), 0.0
+    for index, cost in enumerate(costs):
+        if done + cost / 2 >= total / 2:
+            return min(max(index, 1), len(costs) - 1)
+        done += cost
+    return len(costs) - 1
 
 
 def in_two(first: Callable[[], T], later: Callable[[], U], later_here: Callable[[], U] | None = None) -> tuple[T, U]:

@@ -23,7 +23,7 @@ from openapi_tool.kcl.values import fits, literal
 from openapi_tool.model import AnyType, LiteralType, Model, Primitive, Property, Schema
 from openapi_tool.naming import claim
 from openapi_tool.parallel import available as parallel_available
-from openapi_tool.parallel import in_two
+from openapi_tool.parallel import halfway, in_two
 from openapi_tool.resources import bundled_meta_version, data_dir
 from openapi_tool.versions import DEFAULT_MODULE_VERSION
 
@@ -227,15 +227,7 @@ def _split_point(work: list[tuple[Schema, int]]) -> int | None:
     if len(work) < 2 or not parallel_available():
         return None
     costs = [_work(schema, rules) for schema, rules in work]
-    total = sum(costs)
-    if total < PARALLEL_WORK:
-        return None
-    done = 0
-    for index, cost in enumerate(costs):
-        if done + cost / 2 >= total / 2:
-            return min(max(index, 1), len(work) - 1)
-        done += cost
-    return len(work) - 1
+    return halfway(costs) if sum(costs) >= PARALLEL_WORK else None
 
 
 def _render(
