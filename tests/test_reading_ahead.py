@@ -99,9 +99,10 @@ def test_other_files_are_read_here_and_no_child_is_left(monkeypatch: pytest.Monk
         assert _read(CRDS[:1]) == _read(CRDS[:1])
         assert loader._ahead is None
     with loader.reading_ahead(CRDS):
-        pass  # never read: the child is stopped on leaving
-    with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)
+        assert loader._ahead is not None
+        child = loader._ahead.child._pid  # never read: the child is stopped on leaving
+    with pytest.raises(ChildProcessError):  # and reaped (other tests' children are not ours to count)
+        os.waitpid(child, os.WNOHANG)
 
 
 def test_small_inputs_are_read_in_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
