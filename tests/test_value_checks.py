@@ -157,3 +157,23 @@ def test_null_items_are_refused_only_where_the_item_schema_has_a_type(tmp_path: 
     instances = [{"apiVersion": "x.io/v1", "kind": "Bag", "metadata": {"name": "b"}, "spec": s} for s in specs]
     verdicts = [v.accepted for v in runner.verdicts(instances)]
     assert verdicts == [not oracle.errors(i) for i in instances] == [True, False, True]
+
+
+def test_validations_inside_typed_branches_are_kept_as_comments(tmp_path: Path) -> None:
+    """`anyOf: [{type: integer, minimum: 1}, {type: string, pattern: ...}]` states the types
+    (int | str) and validates each: the validations are listed as not checked, never dropped;
+    typed branches that only state types stay types, without a comment."""
+    port = {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[a-z]+$"}]}
+    plain = {"anyOf": [{"type": "integer"}, {"type": "string", "enum": ["auto"]}], "x-kubernetes-int-or-string": True}
+    spec = {"type": "object", "properties": {"port": {**port, "x-kubernetes-int-or-string": True}, "size": plain}}
+    module = fidelity.generate([crd_document("x.io", "Port", spec)], tmp_path / "out")
+    assert not module.error, module.error
+    skipped = [(item["rule"], item["reason"]) for item in module.checks.get("not_checked", [])]
+    assert skipped == [
+        (
+            'anyOf {type: integer, minimum: 1} | {type: string, pattern: "^[a-z]+$"}',
+            "validations inside typed anyOf branches",
+        )
+    ]
+    text = next(module.root.rglob("port_spec.k")).read_text(encoding="utf-8")
+    assert "port?: int | str" in text and "minimum: 1" in text

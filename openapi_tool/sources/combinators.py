@@ -19,12 +19,19 @@ may hold combinators again, so the reader is passed in rather than imported."""
 
 def combinators_of(node: dict, place: Place, read_constraints: ConstraintsReader) -> tuple[Combinator, ...]:
     """`oneOf`/`anyOf`/`allOf`/`not` that hold value validations; the ones that state types
-    (int-or-string's `anyOf`, an `allOf` wrapping a `$ref`) are read as types instead."""
+    (int-or-string's `anyOf`, an `allOf` wrapping a `$ref`) are read as types instead. Typed
+    branches that also validate (`{type: integer, minimum: 1}`) give a combinator no back end
+    checks yet: it is kept as a comment rather than lost."""
     out = []
     for keyword in COMBINATORS:
         value = node.get(keyword)
         branches = [value] if keyword == "not" and isinstance(value, dict) else value if isinstance(value, list) else []
-        if not branches or (keyword != "not" and all(_states_a_type(b) for b in branches)):
+        if not branches:
+            continue
+        if keyword != "not" and all(_states_a_type(b) for b in branches):
+            if any(_validates(b) for b in branches):
+                reason = f"validations inside typed {keyword} branches"
+                out.append(Combinator(keyword, tuple(Condition(unsupported=reason, text=_flow(b)) for b in branches)))
             continue
         conditions = [
             _condition(b, place.at(keyword, i) if keyword != "not" else place.at(keyword), read_constraints)
@@ -43,6 +50,21 @@ def _flow(value: Any) -> str:
     if isinstance(value, str) and re.fullmatch(r"[A-Za-z_][\w.-]*", value) and value not in ("true", "false", "null"):
         return value
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+_VALIDATING = (CONSTRAINT_KEYS | {"required"}) - {"enum", "format"}
+"""Keywords of a typed branch that its type does not carry (an enum becomes literal types, a
+format the primitive's); below the branch (items, properties) every validation counts."""
+
+
+def _validates(branch: dict, nested: bool = False) -> bool:
+    """A typed branch validates more than its type says, here or in a schema below it."""
+    if set(branch) & (CONSTRAINT_KEYS | {"required"} if nested else _VALIDATING):
+        return True
+    below = [branch.get("items"), branch.get("additionalProperties")]
+    if isinstance(branch.get("properties"), dict):
+        below += list(branch["properties"].values())
+    return any(isinstance(node, dict) and _validates(node, nested=True) for node in below)
 
 
 def _states_a_type(node: Any) -> bool:
