@@ -143,6 +143,9 @@ def test_null_items_are_refused_only_where_the_item_schema_has_a_type(tmp_path: 
         "properties": {
             "untyped": {"type": "array", "items": {"x-kubernetes-preserve-unknown-fields": True}},
             "typed": {"type": "array", "items": {"type": "string"}},
+            "listed": {"type": "array", "items": {"x-kubernetes-preserve-unknown-fields": True, "enum": ["", 1]}},
+            "nullable": {"type": "array", "items": {"type": "string", "nullable": True, "enum": ["a"]}},
+            "either": {"type": "array", "items": {"type": "string", "nullable": True, "enum": ["a", None]}},
         },
     }
     crd = crd_document("x.io", "Bag", spec)
@@ -153,10 +156,20 @@ def test_null_items_are_refused_only_where_the_item_schema_has_a_type(tmp_path: 
     resource = fidelity.crd_resources(source)[0]
     oracle = fidelity.StructuralOracle(resource, fidelity.object_meta_schema(None))
     runner = fidelity.KclRunner(module.root, module.resources[resource.name], tmp_path / "run")
-    specs = [{"untyped": [None, 1]}, {"typed": [None]}, {"typed": ["a"]}]
+    specs = [
+        {"untyped": [None, 1]},
+        {"typed": [None]},
+        {"typed": ["a"]},
+        {"listed": [None]},  # an enum refuses null unless it lists null
+        {"listed": ["", 1]},
+        {"nullable": [None]},  # but nullable admits null first
+        {"nullable": ["b"]},
+        {"either": [None, "a"]},
+    ]
     instances = [{"apiVersion": "x.io/v1", "kind": "Bag", "metadata": {"name": "b"}, "spec": s} for s in specs]
     verdicts = [v.accepted for v in runner.verdicts(instances)]
-    assert verdicts == [not oracle.errors(i) for i in instances] == [True, False, True]
+    expected = [not oracle.errors(i) for i in instances]
+    assert verdicts == expected == [True, False, True, False, True, True, False, True], (verdicts, expected)
 
 
 def test_validations_inside_typed_branches_are_kept_as_comments(tmp_path: Path) -> None:

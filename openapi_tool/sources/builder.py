@@ -376,8 +376,9 @@ class ModelBuilder:
                 EMPTY_CONSTRAINTS if lifted(items, item_type) else self._constraints(items, place.at("items"))
             )
             # built-in types decode a null item as the zero value; CRDs reject it unless nullable
-            # or untyped (an item with no type has no type for null to fail)
-            nullable_items = item_nullable or not self.list_types_enforced or isinstance(item_type, AnyType)
+            # or untyped (an item with no type has no type for null to fail, only an enum without null)
+            untyped_null = isinstance(item_type, AnyType) and not _enum_without_null(items)
+            nullable_items = item_nullable or not self.list_types_enforced or untyped_null
             return ListType(item_type, item_constraints, nullable_items=nullable_items)
         if type_name == "object":
             return self._object_type(node, place)
@@ -455,3 +456,9 @@ def _shape(schema: Schema) -> str:
             schema.constraints,
         )
     )
+
+
+def _enum_without_null(node: dict) -> bool:
+    """The node lists its values, and null is not one of them."""
+    enum = node.get("enum")
+    return isinstance(enum, list) and None not in enum
