@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from openapi_tool.report import RunReport
     from openapi_tool.sources.crd import Pick
 from openapi_tool.loader import expand_paths
-from openapi_tool.output import WriteResult, digest, previous_files, read_lock, write_tree
+from openapi_tool.output import WriteResult, digest, holds, previous_files, read_lock, write_tree
 from openapi_tool.regen.changes import Change, compare
 from openapi_tool.regen.project import Job
 from openapi_tool.resources import data_dir
@@ -114,13 +114,9 @@ def _untouched(fingerprint: dict[str, Any] | None, output: Path) -> dict[str, An
     files = lock.get("files")
     if any(lock.get(key) != value for key, value in fingerprint.items()) or not isinstance(files, dict):
         return None
-    for relative, expected in files.items():
-        try:
-            if digest((output / relative).read_bytes()) != expected:
-                return None
-        except OSError:
-            return None
-    return lock
+    return (
+        lock if all(holds(os.path.join(output, relative), expected) for relative, expected in files.items()) else None
+    )
 
 
 def plan(

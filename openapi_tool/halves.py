@@ -33,8 +33,8 @@ def plan_in_halves(files: list[str], make: Planner, warn: Callable[[str], None])
     None when one process should make it instead."""
     from openapi_tool.parallel import Forked, available
 
-    cut = _cut(files)
-    if cut is None or not available():
+    cut = _cut(files) if available() else None
+    if cut is None:
         return None
     child = Forked(lambda: _half(files[cut:], make, keep_schemas=False))
     try:
@@ -121,7 +121,7 @@ def _half(files: list[str], make: Planner, keep_schemas: bool = True) -> tuple[P
 def _joined(first: Plan, second: Plan) -> Plan | None:
     """One plan of both halves, or None when they share a package family or an API version
     (or render a shared file differently)."""
-    from openapi_tool.regen.incremental import COUNTS, families, own_counts
+    from openapi_tool.regen.incremental import counts_with, families
 
     one, two = first.lock["parts"], second.lock["parts"]
     if _union(families, one) & _union(families, two) or _union(_apis, one) & _union(_apis, two):
@@ -138,9 +138,6 @@ def _joined(first: Plan, second: Plan) -> Plan | None:
         "surface": dict(sorted(surface.items())),
         "parts": dict(sorted({**one, **two}.items())),
     }
-    counts = own_counts(first)
-    for part in two.values():
-        counts = [a + b for a, b in zip(counts, part["counts"])]
     module = replace(
         first.module,
         files=dict(sorted(files.items())),
@@ -149,9 +146,8 @@ def _joined(first: Plan, second: Plan) -> Plan | None:
         by_source={**second.module.by_source, **first.module.by_source},
     )
     model = replace(first.model, unserved=first.model.unserved + second.model.unserved)
-    return replace(
-        first, model=model, module=module, lock=lock, picks=first.picks + second.picks, counts=dict(zip(COUNTS, counts))
-    )
+    counts = counts_with(first, two.values())
+    return replace(first, model=model, module=module, lock=lock, picks=first.picks + second.picks, counts=counts)
 
 
 def _union(pick: Callable[[dict[str, Any]], set[str]], parts: dict[str, Any]) -> set[str]:

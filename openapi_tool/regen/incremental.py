@@ -17,21 +17,21 @@ since, no `parts` in the lock) means a full run instead.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openapi_tool.errors import InputError
 from openapi_tool.model import GroupVersionKind, Model, Source, UnservedVersion
-from openapi_tool.output import digest, read_lock
+from openapi_tool.output import holds, read_lock
 
 if TYPE_CHECKING:
     from openapi_tool.generate import Plan
     from openapi_tool.kcl.render import RenderedModule
     from openapi_tool.parallel import Forked
 
-COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
+_COUNTS = ("schemas", "written", "kept_as_comments", "cel_rules", "cel_kept")
 
 
 def _family(directory: str) -> str:
@@ -128,18 +128,21 @@ def _check_meanwhile(output: Path, files: dict[str, str]) -> Forked[list[str]] |
 
 def _edited(output: Path, files: dict[str, str]) -> list[str]:
     """Those of `files` (path -> digest in the lock) that no longer hold what was generated."""
-    return [relative for relative, expected in files.items() if not _intact(os.path.join(output, relative), expected)]
+    return [relative for relative, expected in files.items() if not holds(os.path.join(output, relative), expected)]
 
 
 def _directory(relative: str) -> str:
     return relative.rpartition("/")[0]
 
 
-def own_counts(plan_: Plan) -> list[int]:
-    """The summary counts (`COUNTS`) of what a plan itself rendered."""
+def counts_with(plan_: Plan, others: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """The summary counts (`_COUNTS`) of what a plan rendered plus the shares of other files."""
     module = plan_.module
     skipped = module.skipped
-    return [len(plan_.model.schemas), module.checks, len(skipped), module.cel_rules, sum(1 for s in skipped if s.cel)]
+    counts = [len(plan_.model.schemas), module.checks, len(skipped), module.cel_rules, sum(1 for s in skipped if s.cel)]
+    for part in others:
+        counts = [a + b for a, b in zip(counts, part["counts"])]
+    return dict(zip(_COUNTS, counts))
 
 
 def _well_formed(part: Any) -> bool:
@@ -148,7 +151,7 @@ def _well_formed(part: Any) -> bool:
     return (
         isinstance(part, dict)
         and all(isinstance(part.get(k), list) for k in ("dirs", "apis", "counts", "unserved"))
-        and len(part["counts"]) == len(COUNTS)
+        and len(part["counts"]) == len(_COUNTS)
         and all(isinstance(n, int) for n in part["counts"])
         and all(_unserved_entry(entry) for entry in part["unserved"])
     )
@@ -177,21 +180,6 @@ def _sharing(old_parts: dict[str, Any], candidates: set[str], hot: set[str]) -> 
                 hot |= theirs
                 grew = True
     return found
-
-
-def _intact(path: str, expected: Any) -> bool:
-    """The generated file holds what the lock says (neither edited nor removed since).
-    Thousands of small files: one read of the size `fstat` gives (a file that changes
-    meanwhile fails the digest, which only means a full run)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            data = os.read(descriptor, os.fstat(descriptor).st_size + 1)
-        finally:
-            os.close(descriptor)
-    except OSError:
-        return False
-    return digest(data) == expected
 
 
 def _render(render: Callable[[list[str]], Plan], paths: list[str]) -> Plan | None:
@@ -270,9 +258,6 @@ def _merged(
         if key.split(":", 1)[0] in kept_apis:
             surface[key] = entry
     module = plan_.module
-    counts = own_counts(plan_)
-    for part in kept_parts.values():
-        counts = [a + b for a, b in zip(counts, part["counts"])]
     lock = {
         **plan_.lock,
         "sources": dict(sorted(sources.items())),
@@ -282,8 +267,8 @@ def _merged(
     }
     merged = replace(module, files=KeptFiles(module.files, kept_files, output), resources=lock["resources"])
     model = replace(plan_.model, unserved=_unserved(sources, lock["parts"]))
-    counted = dict(zip(COUNTS, counts))
-    return replace(plan_, model=model, module=merged, lock=lock, counts=counted, intact=kept_files)
+    counts = counts_with(plan_, kept_parts.values())
+    return replace(plan_, model=model, module=merged, lock=lock, counts=counts, intact=kept_files)
 
 
 class KeptFiles(Mapping[str, str]):
